@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ClipTools.Model.Taps;
+using static TorchSharp.torch;
+
+namespace ClipTools.Model.Official;
+
+/// <summary>
+/// CLIP's ViT image tower: patch convolution, class token, positional embedding, a LayerNorm before the transformer
+/// (<c>ln_pre</c>, which the original ViT does not have), and the class token's <c>ln_post</c> projected by <c>proj</c>.
+/// </summary>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
+{
+    private readonly Conv2d conv1;
+    private readonly Parameter class_embedding;        // [W]
+    private readonly Parameter positional_embedding;   // [G*G + 1, W]
+    private readonly LayerNorm ln_pre;
+    private readonly Transformer transformer;
+    private readonly LayerNorm ln_post;
+    private readonly Parameter proj;                   // [W, E]
+
+    public VisionTransformer(int inputResolution, int patchSize, long width, int layers, long heads, long outputDim)
+        : base(nameof(VisionTransformer))
+    {
+        var grid = inputResolution / patchSize;
+        var scale = 1.0 / Math.Sqrt(width);
+        conv1 = nn.Conv2d(3, width, patchSize, stride: patchSize, bias: false);
+        class_embedding = new Parameter(scale * randn(width));
+        positional_embedding = new Parameter(scale * randn(grid * grid + 1, width));
+        ln_pre = new LayerNorm(width);
+        transformer = new Transformer(width, layers, heads, causal: false);
+        ln_post = new LayerNorm(width);
+        proj = new Parameter(scale * randn(width, outputDim));
+        RegisterComponents();
+    }
+
+    public TapPoint Taps { get; } = new();
+
+    /// <param name="x">[N, 3, R, R]</param>
+    /// <returns>[N, E]</returns>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var patches = Taps.Child("conv1", conv1.call(x));                       // [N, W, G, G]
+        var (n, w) = (patches.shape[0], patches.shape[1]);
+        var tokens = patches.flatten(2).permute(0, 2, 1);                      // [N, G*G, W]
+        var cls = class_embedding.to(tokens.dtype).expand(n, 1, w);            // [N, 1, W]
+        tokens = cat([cls, tokens], 1) + positional_embedding.to(tokens.dtype); // [N, G*G+1, W]
+        tokens = Taps.Child("ln_pre", ln_pre.call(tokens));
+        tokens = transformer.call(tokens);
+        var pooled = Taps.Child("ln_post", ln_post.call(tokens.select(1, 0))); // [N, W]
+        return pooled.matmul(proj).MoveToOuterDisposeScope();                  // [N, E]
+    }
+}

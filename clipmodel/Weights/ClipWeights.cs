@@ -1,0 +1,64 @@
+using ClipTools.Model.Official;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ClipTools.Model.Weights;
+
+/// <summary>
+/// Loads and saves CLIP weights in TorchSharp's <c>.dat</c> format. Loading is strict (every name present, no name
+/// extra, every shape equal) and converts element types, so float16 or float32 files fit a float32 or float16 model.
+/// </summary>
+public static class ClipWeights
+{
+    /// <summary>Builds the model the file's shapes describe and loads it, in <paramref name="dtype"/>.</summary>
+    public static Clip LoadModel(string path, ScalarType dtype = ScalarType.Float32)
+    {
+        var index = DatFile.ReadIndex(path);
+        var config = ClipConfigInference.FromShapes(index.ToDictionary(e => e.Name, e => e.Shape));
+        var model = new Clip(config);
+        model.to(dtype);
+        Load(model, path, index);
+        model.eval();
+        return model;
+    }
+
+    public static void Load(nn.Module model, string path) => Load(model, path, DatFile.ReadIndex(path));
+
+    /// <summary>Writes exactly what TorchSharp's <c>Module.save</c> writes.</summary>
+    public static void Save(nn.Module model, string path) => model.save(path);
+
+    private static void Load(nn.Module model, string path, IReadOnlyList<DatEntry> index)
+    {
+        var targets = model.state_dict();
+        var seen = new HashSet<string>();
+        foreach (var entry in index)
+        {
+            if (!seen.Add(entry.Name))
+            {
+                throw new WeightsFormatException(path, $"'{entry.Name}' appears twice");
+            }
+            if (!targets.TryGetValue(entry.Name, out var target))
+            {
+                throw new WeightsFormatException(path, $"unexpected key '{entry.Name}' (not in the model)");
+            }
+            if (!target.shape.SequenceEqual(entry.Shape))
+            {
+                throw new WeightsFormatException(path,
+                    $"'{entry.Name}': shape [{string.Join(", ", entry.Shape)}] but the model has [{string.Join(", ", target.shape)}]");
+            }
+        }
+        var missing = targets.Keys.Where(k => !seen.Contains(k)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new WeightsFormatException(path,
+                $"missing {missing.Count} key(s): {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}");
+        }
+
+        using var noGrad = no_grad();
+        foreach (var entry in index)
+        {
+            using var source = DatFile.ReadTensor(path, entry);
+            targets[entry.Name].copy_(source);
+        }
+    }
+}

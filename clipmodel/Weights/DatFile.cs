@@ -1,0 +1,110 @@
+using static TorchSharp.torch;
+
+namespace ClipTools.Model.Weights;
+
+/// <summary>One tensor of a TorchSharp <c>.dat</c> file: its name, element type, shape and where its bytes are.</summary>
+public sealed record DatEntry(string Name, ScalarType DType, long[] Shape, long Offset, long ByteLength);
+
+/// <summary>
+/// Reads the weights format of TorchSharp's <c>Module.save</c>: ULEB128 entry count, then per entry the
+/// length-prefixed UTF-8 name, ULEB128 element type, ULEB128 rank, ULEB128 dims and the raw little-endian bytes.
+/// Only the headers are read up front; tensor bytes are read when asked for.
+/// </summary>
+public static class DatFile
+{
+    private const int MaxRank = 16;
+
+    private static readonly Dictionary<long, (ScalarType Type, int Size)> ElementTypes = new()
+    {
+        [0] = (ScalarType.Byte, 1),
+        [1] = (ScalarType.Int8, 1),
+        [2] = (ScalarType.Int16, 2),
+        [3] = (ScalarType.Int32, 4),
+        [4] = (ScalarType.Int64, 8),
+        [5] = (ScalarType.Float16, 2),
+        [6] = (ScalarType.Float32, 4),
+        [7] = (ScalarType.Float64, 8),
+        [11] = (ScalarType.Bool, 1),
+        [15] = (ScalarType.BFloat16, 2),
+    };
+
+    public static IReadOnlyList<DatEntry> ReadIndex(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        var length = stream.Length;
+        var entries = new List<DatEntry>();
+        var count = ReadCount(reader, path, "entry count");
+        for (long i = 0; i < count; i++)
+        {
+            var at = stream.Position;
+            string name;
+            try
+            {
+                name = reader.ReadString();
+            }
+            catch (Exception e) when (e is EndOfStreamException or FormatException)
+            {
+                throw new WeightsFormatException(path, $"entry {i}: unreadable name at byte {at}");
+            }
+            var code = ReadCount(reader, path, $"element type of '{name}'");
+            if (!ElementTypes.TryGetValue(code, out var element))
+            {
+                throw new WeightsFormatException(path, $"'{name}': unknown element type {code} at byte {at}");
+            }
+            var rank = ReadCount(reader, path, $"rank of '{name}'");
+            if (rank > MaxRank)
+            {
+                throw new WeightsFormatException(path, $"'{name}': rank {rank} at byte {at} is not plausible");
+            }
+            var shape = new long[rank];
+            long elements = 1;
+            for (var d = 0; d < rank; d++)
+            {
+                shape[d] = ReadCount(reader, path, $"shape of '{name}'");
+                elements = checked(elements * shape[d]);
+            }
+            var bytes = checked(elements * element.Size);
+            if (stream.Position + bytes > length)
+            {
+                throw new WeightsFormatException(path,
+                    $"'{name}': needs {bytes} bytes at byte {stream.Position} but the file ends at {length} (truncated?)");
+            }
+            entries.Add(new DatEntry(name, element.Type, shape, stream.Position, bytes));
+            stream.Seek(bytes, SeekOrigin.Current);
+        }
+        if (stream.Position != length)
+        {
+            throw new WeightsFormatException(path, $"{length - stream.Position} unexpected bytes after the last entry");
+        }
+        return entries;
+    }
+
+    /// <summary>Reads one entry's bytes into a new CPU tensor of the entry's own element type.</summary>
+    public static Tensor ReadTensor(string path, DatEntry entry)
+    {
+        var data = new byte[entry.ByteLength];
+        using (var stream = File.OpenRead(path))
+        {
+            stream.Seek(entry.Offset, SeekOrigin.Begin);
+            stream.ReadExactly(data);
+        }
+        var tensor = empty(entry.Shape, entry.DType);
+        tensor.bytes = data;
+        return tensor;
+    }
+
+    private static long ReadCount(BinaryReader reader, string path, string what)
+    {
+        var at = reader.BaseStream.Position;
+        try
+        {
+            var value = reader.Read7BitEncodedInt64();
+            return value >= 0 ? value : throw new FormatException();
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException)
+        {
+            throw new WeightsFormatException(path, $"{what}: bad or missing number at byte {at}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipTools.Model.Weights;
+using ClipTools.Verifier.Fixtures;
+using ClipTools.Verifier.Runner;
+using static TorchSharp.torch;
+
+namespace ClipTools.Verifier.Commands;
+
+/// <summary>
+/// The Paddle port's check, for any number of models: the image logit of an image of all 0.5 against a text of all
+/// ones, TorchSharp beside the PyTorch values recorded in each model's fixture.
+/// </summary>
+internal static class SeedCheckCommand
+{
+    public static Command Create()
+    {
+        var pairs = new Argument<string[]>("weights-and-fixture")
+        {
+            Description = "pairs of MODEL.dat FIXTURE.safetensors",
+            Arity = new ArgumentArity(2, 64),
+        };
+        var command = new Command("seed", "Seed check: image of all 0.5 vs text of all ones, TorchSharp beside PyTorch")
+        {
+            pairs,
+        };
+        command.SetAction(result => Run(result.GetValue(pairs)!));
+        return command;
+    }
+
+    private static int Run(string[] paths)
+    {
+        if (paths.Length % 2 != 0)
+        {
+            throw new UsageException("give MODEL.dat FIXTURE.safetensors pairs");
+        }
+        var rows = new List<string[]> { new[] { "model", "TorchSharp fp32", "PyTorch fp32", "PyTorch fp64", "|TorchSharp - fp64|" } };
+        for (var i = 0; i < paths.Length; i += 2)
+        {
+            var fixture = Fixture.Open(paths[i + 1]);
+            using var model = ClipWeights.LoadModel(paths[i]);
+            using var noGrad = no_grad();
+            using var image = ModelRun.ImageInput(fixture, "input.seed_image");
+            using var text = ModelRun.TextInput(fixture, "input.seed_text");
+            var (perImage, perText) = model.Logits(image, text);
+            var ours = perImage.to(ScalarType.Float64).item<double>();
+            perImage.Dispose();
+            perText.Dispose();
+            var torch32 = fixture.ReadDoubles("fp32.output.seed_logit")[0];
+            var torch64 = fixture.ReadDoubles("output.seed_logit")[0];
+            rows.Add([Path.GetFileNameWithoutExtension(paths[i]), Format(ours), Format(torch32), Format(torch64),
+                Math.Abs(ours - torch64).ToString("E2", CultureInfo.InvariantCulture)]);
+        }
+        Console.WriteLine(TextTable.Render(rows));
+        return 0;
+    }
+
+    private static string Format(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
+}

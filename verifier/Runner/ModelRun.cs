@@ -1,0 +1,60 @@
+using ClipTools.Model.Official;
+using ClipTools.Model.Taps;
+using ClipTools.Verifier.Fixtures;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ClipTools.Verifier.Runner;
+
+/// <summary>One activation of a candidate run, widened to float64, row-major.</summary>
+public sealed record Activation(string Name, long[] Shape, double[] Values);
+
+/// <summary>What a model computed on a fixture's inputs: every tap in order, then the outputs.</summary>
+public sealed record RunResult(IReadOnlyList<Activation> Taps, IReadOnlyDictionary<string, Activation> Outputs);
+
+/// <summary>Runs the TorchSharp CLIP end to end on a fixture's inputs and records every tap.</summary>
+public static class ModelRun
+{
+    public static RunResult Chained(Clip model, Fixture fixture)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var dtype = model.parameters().First().dtype;
+        using var sink = new TapSink();
+        TapPoint.Attach(model, sink);
+        try
+        {
+            var image = ImageInput(fixture, "input.image").to(dtype);
+            var text = TextInput(fixture, "input.text");
+            var imageFeatures = model.EncodeImage(image);
+            var textFeatures = model.EncodeText(text);
+            var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
+            TapPoint.Attach(model, null);
+            var seed = model.Logits(ImageInput(fixture, "input.seed_image").to(dtype), TextInput(fixture, "input.seed_text")).PerImage;
+
+            var outputs = new Dictionary<string, Activation>
+            {
+                ["image_features"] = ToActivation("image_features", imageFeatures),
+                ["text_features"] = ToActivation("text_features", textFeatures),
+                ["logits_per_image"] = ToActivation("logits_per_image", perImage),
+                ["logits_per_text"] = ToActivation("logits_per_text", perText),
+                ["seed_logit"] = ToActivation("seed_logit", seed),
+            };
+            var taps = sink.Taps.Select(t => ToActivation(t.Name, t.Value)).ToList();
+            return new RunResult(taps, outputs);
+        }
+        finally
+        {
+            TapPoint.Attach(model, null);
+        }
+    }
+
+    public static Tensor ImageInput(Fixture fixture, string name) =>
+        tensor(fixture.ReadFloats(name), fixture.Shape(name));
+
+    public static Tensor TextInput(Fixture fixture, string name) =>
+        tensor(fixture.ReadInt64s(name), fixture.Shape(name));
+
+    private static Activation ToActivation(string name, Tensor value) =>
+        new(name, value.shape, value.to(ScalarType.Float64).contiguous().data<double>().ToArray());
+}
