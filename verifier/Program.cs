@@ -13,16 +13,28 @@ internal static class Program
         {
             SeedCheckCommand.Create(),
         };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"clip-verify: {parsed.Errors[0].Message} (see clip-verify --help)");
+            return 2;
+        }
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is WeightsFormatException or FixtureFormatException or UsageException
-                                      or IOException or UnauthorizedAccessException)
+                                      or FormatException or IOException or UnauthorizedAccessException)
         {
             // Bad input is one line and exit 2, never a stack trace.
             Console.Error.WriteLine($"clip-verify: {e.Message}");
             return 2;
+        }
+        catch (Exception e)
+        {
+            // A bug, not bad input: still one line, but a different exit code so it is never mistaken for one.
+            Console.Error.WriteLine($"clip-verify: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return 3;
         }
     }
 }

@@ -55,13 +55,43 @@ public sealed class Clip : nn.Module, ITapped
     public Tensor EncodeText(Tensor text)
     {
         using var scope = NewDisposeScope();
+        return PoolText(transformer.call(EmbedText(text)), text).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The image tower's stages, then the text tower's for <paramref name="text"/>; names are module paths.</summary>
+    public (IReadOnlyList<Stage> Image, IReadOnlyList<Stage> Text) Stages(Tensor text)
+    {
+        var image = visual switch
+        {
+            ModifiedResNet resnet => resnet.Stages(),
+            VisionTransformer vit => vit.Stages(),
+            _ => throw new InvalidOperationException($"no stages for {visual.GetType().Name}"),
+        };
+        var last = transformer.Blocks.Last().Path;
+        IReadOnlyList<Stage> textStages =
+        [
+            new("text.embed", null, EmbedText),
+            .. transformer.Stages("transformer.", null),
+            new("text.head", $"transformer.{last}", x => PoolText(x, text)),
+        ];
+        return (image.Select(s => s.WithPrefix("visual.")).ToList(), textStages);
+    }
+
+    /// <returns>[T, C, D]: token plus positional embeddings, the transformer's input</returns>
+    private Tensor EmbedText(Tensor text)
+    {
         var x = Taps.Child("token_embedding", token_embedding.call(text));    // [T, C, D]
-        x = x + positional_embedding.to(x.dtype);
-        x = transformer.call(x);
+        return x + positional_embedding.to(x.dtype);
+    }
+
+    /// <param name="x">[T, C, D], the transformer's output</param>
+    /// <returns>[T, E]: <c>ln_final</c> at each text's end-of-text token, projected</returns>
+    private Tensor PoolText(Tensor x, Tensor text)
+    {
         x = Taps.Child("ln_final", ln_final.call(x));                         // [T, C, D]
         var eot = text.argmax(-1).view(-1, 1, 1).expand(-1, 1, x.shape[2]);    // [T, 1, D]
         var pooled = x.gather(1, eot).squeeze(1);                              // [T, D]
-        return pooled.matmul(text_projection).MoveToOuterDisposeScope();       // [T, E]
+        return pooled.matmul(text_projection);                                 // [T, E]
     }
 
     /// <summary>Cosine similarities scaled by exp(logit_scale).</summary>

@@ -67,6 +67,36 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>, ITapped
     /// <returns>[N, output width]</returns>
     public override Tensor forward(Tensor x)
     {
+        x = Stem(x);
+        x = layer1.call(x);
+        x = layer2.call(x);
+        x = layer3.call(x);
+        x = layer4.call(x);                                     // [N, 32w, R/32, R/32]
+        return attnpool.call(x);
+    }
+
+    /// <summary>Stem, each Bottleneck, attention pool; names relative to this module.</summary>
+    public IReadOnlyList<Stage> Stages()
+    {
+        var stages = new List<Stage> { new("stem", null, Stem) };
+        var previous = "avgpool";
+        foreach (var (layerName, layer) in new[] { ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4) })
+        {
+            foreach (var (index, block) in layer.named_children())
+            {
+                var path = $"{layerName}.{index}";
+                stages.Add(new Stage(path, previous, ((nn.Module<Tensor, Tensor>)block).call));
+                previous = path;
+            }
+        }
+        stages.Add(new Stage("attnpool", previous, attnpool.call));
+        return stages;
+    }
+
+    /// <param name="x">[N, 3, R, R]</param>
+    /// <returns>[N, w, R/4, R/4]</returns>
+    public Tensor Stem(Tensor x)
+    {
         x = Taps.Child("conv1", conv1.call(x));                 // [N, w/2, R/2, R/2]
         x = Taps.Child("bn1", bn1.call(x));
         x = Taps.Child("relu1", relu1.call(x));
@@ -76,11 +106,6 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>, ITapped
         x = Taps.Child("conv3", conv3.call(x));                 // [N, w, R/2, R/2]
         x = Taps.Child("bn3", bn3.call(x));
         x = Taps.Child("relu3", relu3.call(x));
-        x = Taps.Child("avgpool", avgpool.call(x));             // [N, w, R/4, R/4]
-        x = layer1.call(x);
-        x = layer2.call(x);
-        x = layer3.call(x);
-        x = layer4.call(x);                                     // [N, 32w, R/32, R/32]
-        return attnpool.call(x);
+        return Taps.Child("avgpool", avgpool.call(x));          // [N, w, R/4, R/4]
     }
 }

@@ -38,7 +38,19 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
 
     /// <param name="x">[N, 3, R, R]</param>
     /// <returns>[N, E]</returns>
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Head(transformer.call(Embed(x)));
+
+    /// <summary>Patch embedding, each transformer block, head; names relative to this module.</summary>
+    public IReadOnlyList<Stage> Stages() =>
+    [
+        new("embed", null, Embed),
+        .. transformer.Stages("transformer.", "ln_pre"),
+        new("head", $"transformer.{transformer.Blocks.Last().Path}", Head),
+    ];
+
+    /// <param name="x">[N, 3, R, R]</param>
+    /// <returns>[N, G*G+1, W]: class token and patches, after <c>ln_pre</c></returns>
+    public Tensor Embed(Tensor x)
     {
         using var scope = NewDisposeScope();
         var patches = Taps.Child("conv1", conv1.call(x));                       // [N, W, G, G]
@@ -46,8 +58,14 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
         var tokens = patches.flatten(2).permute(0, 2, 1);                      // [N, G*G, W]
         var cls = class_embedding.to(tokens.dtype).expand(n, 1, w);            // [N, 1, W]
         tokens = cat([cls, tokens], 1) + positional_embedding.to(tokens.dtype); // [N, G*G+1, W]
-        tokens = Taps.Child("ln_pre", ln_pre.call(tokens));
-        tokens = transformer.call(tokens);
+        return Taps.Child("ln_pre", ln_pre.call(tokens)).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="tokens">[N, G*G+1, W], the transformer's output</param>
+    /// <returns>[N, E]: the class token's <c>ln_post</c>, projected</returns>
+    public Tensor Head(Tensor tokens)
+    {
+        using var scope = NewDisposeScope();
         var pooled = Taps.Child("ln_post", ln_post.call(tokens.select(1, 0))); // [N, W]
         return pooled.matmul(proj).MoveToOuterDisposeScope();                  // [N, E]
     }

@@ -13,6 +13,7 @@ public sealed record DatEntry(string Name, ScalarType DType, long[] Shape, long 
 public static class DatFile
 {
     private const int MaxRank = 16;
+    private const int MaxNameLength = 1024;
 
     private static readonly Dictionary<long, (ScalarType Type, int Size)> ElementTypes = new()
     {
@@ -33,6 +34,12 @@ public static class DatFile
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
         var length = stream.Length;
+        if (length >= 4 && reader.ReadUInt32() == 0x04034B50)
+        {
+            throw new WeightsFormatException(path,
+                "is a zip archive (a PyTorch checkpoint?), not a TorchSharp .dat file: convert it with clip-convert");
+        }
+        stream.Position = 0;
         var entries = new List<DatEntry>();
         var count = ReadCount(reader, path, "entry count");
         for (long i = 0; i < count; i++)
@@ -46,6 +53,10 @@ public static class DatFile
             catch (Exception e) when (e is EndOfStreamException or FormatException)
             {
                 throw new WeightsFormatException(path, $"entry {i}: unreadable name at byte {at}");
+            }
+            if (name.Length == 0 || name.Length > MaxNameLength || name.Any(char.IsControl))
+            {
+                throw new WeightsFormatException(path, $"entry {i} at byte {at} has no plausible name: not a TorchSharp .dat file?");
             }
             var code = ReadCount(reader, path, $"element type of '{name}'");
             if (!ElementTypes.TryGetValue(code, out var element))

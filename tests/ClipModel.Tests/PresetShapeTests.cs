@@ -33,6 +33,15 @@ public class PresetShapeTests
 
     [Theory]
     [MemberData(nameof(Presets))]
+    public void ComputedLayoutMatchesPyTorchReferenceInOrder(string preset)
+    {
+        var expected = ReadReference(preset).Select(kv => $"{kv.Key} [{string.Join(",", kv.Value)}]");
+        var computed = ClipStateLayout.Expected(ClipPresets.Get(preset)).Select(e => $"{e.Name} [{string.Join(",", e.Shape)}]");
+        Assert.Equal(expected, computed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Presets))]
     public void ConfigInferredFromReferenceShapesIsThePreset(string preset)
     {
         Assert.Equal(ClipPresets.Get(preset), ClipConfigInference.FromShapes(ReadReference(preset)));
@@ -44,6 +53,7 @@ public class PresetShapeTests
         using var json = JsonDocument.Parse(File.ReadAllText(file));
         // input_resolution, context_length and vocab_size are buffers of the released archive, not of the network.
         var archiveOnly = json.RootElement.GetProperty("archive_only").EnumerateArray().Select(e => e.GetString()).ToHashSet();
+        // A dictionary enumerates in insertion order here, which is the reference's state-dict order.
         return json.RootElement.GetProperty("state_dict").EnumerateArray()
             .Where(e => !archiveOnly.Contains(e.GetProperty("name").GetString()))
             .ToDictionary(

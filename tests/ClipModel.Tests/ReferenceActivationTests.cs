@@ -16,17 +16,23 @@ public class ReferenceActivationTests
     // far below any real bug (a wrong transpose or weight moves a tap by O(1) relative).
     private const double FloorUlps = 4;
 
-    public static TheoryData<string> Models => new() { "tiny_rn", "tiny_vit" };
+    public static TheoryData<string, RunMode> Models => new()
+    {
+        { "tiny_rn", RunMode.Chained },
+        { "tiny_vit", RunMode.Chained },
+        { "tiny_rn", RunMode.Isolated },
+        { "tiny_vit", RunMode.Isolated },
+    };
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void EveryTapAndOutputIsWithinTwicePyTorchFloat32Error(string model)
+    public void EveryTapAndOutputIsWithinTwicePyTorchFloat32Error(string model, RunMode mode)
     {
-        var fixture = Fixture.Open(RepoPaths.Fixture("tiny", $"{model}.fixture.safetensors"));
+        using var fixture = Fixture.Open(RepoPaths.Fixture("tiny", $"{model}.fixture.safetensors"));
         using var clip = ClipWeights.LoadModel(RepoPaths.Fixture("tiny", $"{model}.dat"));
         Assert.Equal(fixture.Config, clip.Config);
 
-        var run = ModelRun.Chained(clip, fixture);
+        var run = ModelRun.Run(clip, fixture, mode);
 
         Assert.Equal(fixture.Taps.Select(t => t.Name), run.Taps.Select(t => t.Name));
         var failures = new List<string>();

@@ -37,8 +37,12 @@ internal static class SeedCheckCommand
         var rows = new List<string[]> { new[] { "model", "TorchSharp fp32", "PyTorch fp32", "PyTorch fp64", "|TorchSharp - fp64|" } };
         for (var i = 0; i < paths.Length; i += 2)
         {
-            var fixture = Fixture.Open(paths[i + 1]);
+            using var fixture = Fixture.Open(paths[i + 1]);
             using var model = ClipWeights.LoadModel(paths[i]);
+            if (!model.Config.Equals(fixture.Config))
+            {
+                throw new UsageException($"{paths[i + 1]} is a fixture for another model ({fixture.Config}) than {paths[i]} ({model.Config})");
+            }
             using var noGrad = no_grad();
             using var image = ModelRun.ImageInput(fixture, "input.seed_image");
             using var text = ModelRun.TextInput(fixture, "input.seed_text");

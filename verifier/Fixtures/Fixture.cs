@@ -1,5 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using ClipTools.Converter.Formats;
 using ClipTools.Model;
 
 namespace ClipTools.Verifier.Fixtures;
@@ -9,19 +10,25 @@ public sealed record FixtureTap(string Name, string Tower, long[] Shape);
 
 /// <summary>
 /// A reference fixture (docs/fixture-format.md): inputs, float64 reference activations at every tap and the
-/// outputs, plus PyTorch's own float32 run of the same.
+/// outputs, plus PyTorch's own float32 run of the same. Holds the file open until disposed.
 /// </summary>
-public sealed class Fixture
+public sealed class Fixture : IDisposable
 {
-    private readonly SafetensorsFile _file;
+    private readonly string _path;
+    private readonly TensorSet _file;
+    private readonly Dictionary<string, TensorEntry> _entries;
 
-    private Fixture(SafetensorsFile file, Manifest manifest)
+    private Fixture(string path, TensorSet file, Manifest manifest)
     {
+        _path = path;
         _file = file;
+        _entries = file.Tensors.ToDictionary(t => t.Name);
         Config = manifest.Model.ToConfig();
         Taps = manifest.Taps.Select(t => new FixtureTap(t.Name, t.Tower, t.Shape)).ToList();
         Outputs = manifest.Outputs;
     }
+
+    public string Path => _path;
 
     public ClipConfig Config { get; }
     public IReadOnlyList<FixtureTap> Taps { get; }
@@ -29,7 +36,53 @@ public sealed class Fixture
 
     public static Fixture Open(string path)
     {
-        var file = SafetensorsFile.Open(path);
+        var file = FormatDetector.Open(path);
+        try
+        {
+            var fixture = Validate(path, file);
+            file = null;
+            return fixture;
+        }
+        finally
+        {
+            file?.Dispose();
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    public bool Has(string tensor) => _entries.ContainsKey(tensor);
+
+    public long[] Shape(string tensor) => [.. Entry(tensor).Shape];
+
+    /// <summary>Any float tensor widened to float64, row-major.</summary>
+    public double[] ReadDoubles(string tensor)
+    {
+        var entry = Entry(tensor);
+        return entry.DType switch
+        {
+            DType.Float64 => Cast<double>(entry),
+            DType.Float32 => Array.ConvertAll(Cast<float>(entry), v => (double)v),
+            _ => throw new FixtureFormatException(_path, $"'{tensor}' is {entry.DType.Name()}, not a float tensor"),
+        };
+    }
+
+    public float[] ReadFloats(string tensor) =>
+        Entry(tensor).DType == DType.Float32
+            ? Cast<float>(Entry(tensor))
+            : throw new FixtureFormatException(_path, $"'{tensor}' is {Entry(tensor).DType.Name()}, not float32");
+
+    public long[] ReadInt64s(string tensor) =>
+        Entry(tensor).DType == DType.Int64
+            ? Cast<long>(Entry(tensor))
+            : throw new FixtureFormatException(_path, $"'{tensor}' is {Entry(tensor).DType.Name()}, not int64");
+
+    private static Fixture Validate(string path, TensorSet file)
+    {
+        if (file.Format != CheckpointFormat.Safetensors)
+        {
+            throw new FixtureFormatException(path, $"is {file.Description}, not a safetensors fixture");
+        }
         if (!file.Metadata.TryGetValue("manifest", out var text))
         {
             throw new FixtureFormatException(path, "no 'manifest' in the safetensors metadata: not a CLIP fixture");
@@ -48,53 +101,27 @@ public sealed class Fixture
         {
             throw new FixtureFormatException(path, $"manifest format '{manifest.Format}' version {manifest.Version} is not clip-fixture 1");
         }
+        var shapes = file.Tensors.ToDictionary(t => t.Name, t => t.Shape);
         foreach (var tap in manifest.Taps)
         {
             foreach (var name in new[] { $"tap.{tap.Name}", $"fp32.tap.{tap.Name}" })
             {
-                if (!file.Entries.TryGetValue(name, out var entry) || !entry.Shape.SequenceEqual(tap.Shape))
+                if (!shapes.TryGetValue(name, out var shape) || !shape.SequenceEqual(tap.Shape))
                 {
                     throw new FixtureFormatException(path, $"tap '{tap.Name}': tensor '{name}' is missing or not shaped [{string.Join(", ", tap.Shape)}]");
                 }
             }
         }
-        return new Fixture(file, manifest);
+        return new Fixture(path, file, manifest);
     }
 
-    public bool Has(string tensor) => _file.Entries.ContainsKey(tensor);
-
-    public long[] Shape(string tensor) => Entry(tensor).Shape;
-
-    /// <summary>Any float tensor widened to float64, row-major.</summary>
-    public double[] ReadDoubles(string tensor)
-    {
-        var entry = Entry(tensor);
-        var bytes = _file.ReadBytes(tensor);
-        return entry.DType switch
-        {
-            "F64" => ToArray<double>(bytes),
-            "F32" => Array.ConvertAll(ToArray<float>(bytes), v => (double)v),
-            _ => throw new FixtureFormatException(_file.FilePath, $"'{tensor}' is {entry.DType}, not a float tensor"),
-        };
-    }
-
-    public float[] ReadFloats(string tensor) =>
-        Entry(tensor).DType == "F32"
-            ? ToArray<float>(_file.ReadBytes(tensor))
-            : throw new FixtureFormatException(_file.FilePath, $"'{tensor}' is {Entry(tensor).DType}, not F32");
-
-    public long[] ReadInt64s(string tensor) =>
-        Entry(tensor).DType == "I64"
-            ? ToArray<long>(_file.ReadBytes(tensor))
-            : throw new FixtureFormatException(_file.FilePath, $"'{tensor}' is {Entry(tensor).DType}, not I64");
-
-    private SafetensorsEntry Entry(string tensor) =>
-        _file.Entries.TryGetValue(tensor, out var entry)
+    private TensorEntry Entry(string tensor) =>
+        _entries.TryGetValue(tensor, out var entry)
             ? entry
-            : throw new FixtureFormatException(_file.FilePath, $"no tensor '{tensor}'");
+            : throw new FixtureFormatException(_path, $"no tensor '{tensor}'");
 
-    private static T[] ToArray<T>(byte[] bytes) where T : unmanaged =>
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(bytes).ToArray();
+    private static T[] Cast<T>(TensorEntry entry) where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(entry.ReadBytes()).ToArray();
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

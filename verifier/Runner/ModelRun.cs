@@ -1,3 +1,4 @@
+using ClipTools.Model;
 using ClipTools.Model.Official;
 using ClipTools.Model.Taps;
 using ClipTools.Verifier.Fixtures;
@@ -12,11 +13,26 @@ public sealed record Activation(string Name, long[] Shape, double[] Values);
 /// <summary>What a model computed on a fixture's inputs: every tap in order, then the outputs.</summary>
 public sealed record RunResult(IReadOnlyList<Activation> Taps, IReadOnlyDictionary<string, Activation> Outputs);
 
-/// <summary>Runs the TorchSharp CLIP end to end on a fixture's inputs and records every tap.</summary>
+/// <summary>How stages get their inputs.</summary>
+public enum RunMode
+{
+    /// <summary>End to end: each stage takes the previous stage's output, so error accumulates.</summary>
+    Chained,
+
+    /// <summary>Each stage takes the reference's input to that stage, so its own error shows alone.</summary>
+    Isolated,
+}
+
+/// <summary>Runs the TorchSharp CLIP stage by stage on a fixture's inputs and records every tap.</summary>
 public static class ModelRun
 {
-    public static RunResult Chained(Clip model, Fixture fixture)
+    public static RunResult Run(Clip model, Fixture fixture, RunMode mode)
     {
+        if (!model.Config.Equals(fixture.Config))
+        {
+            throw new FixtureFormatException(fixture.Path,
+                $"the fixture is for a different model ({fixture.Config}) than the one given ({model.Config})");
+        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var dtype = model.parameters().First().dtype;
@@ -24,12 +40,12 @@ public static class ModelRun
         TapPoint.Attach(model, sink);
         try
         {
-            var image = ImageInput(fixture, "input.image").to(dtype);
             var text = TextInput(fixture, "input.text");
-            var imageFeatures = model.EncodeImage(image);
-            var textFeatures = model.EncodeText(text);
-            var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
+            var (imageStages, textStages) = model.Stages(text);
+            var imageFeatures = RunStages(imageStages, ImageInput(fixture, "input.image").to(dtype), fixture, mode, dtype);
+            var textFeatures = RunStages(textStages, text, fixture, mode, dtype);
             TapPoint.Attach(model, null);
+            var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
             var seed = model.Logits(ImageInput(fixture, "input.seed_image").to(dtype), TextInput(fixture, "input.seed_text")).PerImage;
 
             var outputs = new Dictionary<string, Activation>
@@ -54,6 +70,21 @@ public static class ModelRun
 
     public static Tensor TextInput(Fixture fixture, string name) =>
         tensor(fixture.ReadInt64s(name), fixture.Shape(name));
+
+    private static Tensor RunStages(IReadOnlyList<Stage> stages, Tensor input, Fixture fixture, RunMode mode, ScalarType dtype)
+    {
+        var x = input;
+        foreach (var stage in stages)
+        {
+            if (mode == RunMode.Isolated && stage.InputTap is { } tap)
+            {
+                // The float64 reference, rounded once to the model's precision, as a port would receive it.
+                x = tensor(fixture.ReadDoubles($"tap.{tap}"), fixture.Shape($"tap.{tap}")).to(dtype);
+            }
+            x = stage.Run(x);
+        }
+        return x;
+    }
 
     private static Activation ToActivation(string name, Tensor value) =>
         new(name, value.shape, value.to(ScalarType.Float64).contiguous().data<double>().ToArray());
