@@ -15,6 +15,9 @@ public enum CheckpointFormat
     Paddle,
 
     Safetensors,
+
+    /// <summary>A zip of <c>.npy</c> arrays from numpy's <c>savez</c>.</summary>
+    Npz,
 }
 
 public static class CheckpointFormatNames
@@ -26,6 +29,7 @@ public static class CheckpointFormatNames
         CheckpointFormat.TorchLegacy => "torch-legacy",
         CheckpointFormat.Paddle => "paddle",
         CheckpointFormat.Safetensors => "safetensors",
+        CheckpointFormat.Npz => "npz",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 }

@@ -70,7 +70,7 @@ public static class FormatDetector
             file.ReadExactly(0, head);
             return Detect(head, file.Length) switch
             {
-                Kind.Zip => TorchZipReader.Read(file),
+                Kind.Zip => NpzReader.IsNpz(file) ? NpzReader.Read(file) : TorchZipReader.Read(file),
                 Kind.TorchLegacy => LegacyTorchReader.Read(file),
                 Kind.Pickle => PaddleReader.Read(file),
                 Kind.Safetensors => SafetensorsReader.Read(file),

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections;
 using System.Text;
 using ICSharpCode.SharpZipLib.Zip;
@@ -125,18 +124,7 @@ public static class TorchZipReader
         {
             throw new CheckpointFormatException("storage entry is compressed; PyTorch stores storages uncompressed", place);
         }
-        // The local header's extra field (PyTorch pads it for alignment) can differ from the central directory's.
-        Span<byte> header = stackalloc byte[30];
-        file.ReadExactly(entry.Offset, header, place with { Offset = entry.Offset });
-        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != 0x04034b50)
-        {
-            throw new CheckpointFormatException("zip local header signature is wrong", place with { Offset = entry.Offset });
-        }
-        var dataStart = entry.Offset + 30 + BinaryPrimitives.ReadUInt16LittleEndian(header[26..]) + BinaryPrimitives.ReadUInt16LittleEndian(header[28..]);
-        if (entry.Size < 0 || dataStart + entry.Size > file.Length)
-        {
-            throw new CheckpointFormatException($"storage entry declares {entry.Size} bytes past the end of the file ({file.Length} bytes)", place with { Offset = dataStart });
-        }
+        var dataStart = ZipStoredEntry.DataStart(file, entry, place);
         return TorchTensors.ToEntry(name, t, file, dataStart, entry.Size, place);
     }
 

@@ -3,13 +3,14 @@ using ClipTools.Model.Official;
 using ClipTools.Model.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
+using ClipTools.Testing;
 
 namespace ClipTools.ClipModel.Tests;
 
 public sealed class ClipWeightsTests : IDisposable
 {
-    private static readonly string TinyRn = RepoPaths.Fixture("tiny", "tiny_rn.dat");
-    private static readonly string TinyVit = RepoPaths.Fixture("tiny", "tiny_vit.dat");
+    private static readonly string TinyRn = RepositoryPaths.Fixture("tiny", "tiny_rn.dat");
+    private static readonly string TinyVit = RepositoryPaths.Fixture("tiny", "tiny_vit.dat");
     private readonly string _scratch = Directory.CreateTempSubdirectory("clipweights-").FullName;
 
     public void Dispose() => Directory.Delete(_scratch, recursive: true);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ClipTools.Model;
 using ClipTools.Model.Official;
+using ClipTools.Testing;
 
 namespace ClipTools.ClipModel.Tests;
 
@@ -49,7 +50,7 @@ public class PresetShapeTests
 
     private static Dictionary<string, long[]> ReadReference(string preset)
     {
-        var file = RepoPaths.Fixture("presets", preset.Replace('/', '-').Replace('@', '-') + ".json");
+        var file = RepositoryPaths.Fixture("presets", preset.Replace('/', '-').Replace('@', '-') + ".json");
         using var json = JsonDocument.Parse(File.ReadAllText(file));
         // input_resolution, context_length and vocab_size are buffers of the released archive, not of the network.
         var archiveOnly = json.RootElement.GetProperty("archive_only").EnumerateArray().Select(e => e.GetString()).ToHashSet();

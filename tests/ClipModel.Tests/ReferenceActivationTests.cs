@@ -1,6 +1,7 @@
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Runner;
+using ClipTools.Testing;
 
 namespace ClipTools.ClipModel.Tests;
 
@@ -28,8 +29,8 @@ public class ReferenceActivationTests
     [MemberData(nameof(Models))]
     public void EveryTapAndOutputIsWithinTwicePyTorchFloat32Error(string model, RunMode mode)
     {
-        using var fixture = Fixture.Open(RepoPaths.Fixture("tiny", $"{model}.fixture.safetensors"));
-        using var clip = ClipWeights.LoadModel(RepoPaths.Fixture("tiny", $"{model}.dat"));
+        using var fixture = Fixture.Open(RepositoryPaths.Fixture("tiny", $"{model}.fixture.safetensors"));
+        using var clip = ClipWeights.LoadModel(RepositoryPaths.Fixture("tiny", $"{model}.dat"));
         Assert.Equal(fixture.Config, clip.Config);
 
         var run = ModelRun.Run(clip, fixture, mode);

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using ClipTools.Testing;
 
 namespace ClipTools.Converter.Tests;
 
 /// <summary>The committed format fixtures and what fixtures/formats/expected.json says each holds.</summary>
 public static class Fixtures
 {
-    public static string Folder { get; } = FindFolder();
+    public static string Folder { get; } = RepositoryPaths.Fixture("formats");
 
     private static readonly Lazy<JsonDocument> Expected = new(() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "expected.json"))));
 
@@ -24,17 +25,4 @@ public static class Fixtures
     }
 
     public static string PathOf(string name) => Path.Combine(Folder, name);
-
-    private static string FindFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "fixtures", "formats");
-            if (File.Exists(Path.Combine(candidate, "expected.json")))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("fixtures/formats/expected.json not found above the test binaries");
-    }
 }
