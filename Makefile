@@ -8,6 +8,7 @@ DOTNET ?= dotnet
 # OpenBLAS so Debian's PyTorch does not fall back to the reference BLAS.
 APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread
 VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
+CONVERT := $(DOTNET) converter/bin/$(CONFIG)/net10.0/clip-convert.dll
 
 .PHONY: all deps build test demo fixtures fixtures-check format clean
 
@@ -29,22 +30,30 @@ test: build fixtures-check
 	$(DOTNET) test ClipTools.sln -c $(CONFIG) --no-build -nologo
 
 demo: build
-	@echo "Seed check (image of all 0.5, text of all ones): TorchSharp now, PyTorch as recorded in the fixtures"
-	@$(VERIFY) seed fixtures/tiny/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors \
-	                fixtures/tiny/tiny_vit.dat fixtures/tiny/tiny_vit.fixture.safetensors
+	@mkdir -p out/demo
+	@echo "== clip-convert: the bundled released-style archives to TorchSharp weights"
+	$(CONVERT) fixtures/tiny/tiny_rn.pt out/demo/tiny_rn.dat
+	@$(CONVERT) fixtures/tiny/tiny_vit.pt out/demo/tiny_vit.dat >/dev/null
+	@echo "== clip-verify: every tap of the TorchSharp model against PyTorch, chained and isolated"
+	$(VERIFY) out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors --report out/demo/report
+	@echo "== seed check (image of all 0.5, text of all ones): TorchSharp now, PyTorch as recorded in the fixtures"
+	@$(VERIFY) seed out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors \
+	                out/demo/tiny_vit.dat fixtures/tiny/tiny_vit.fixture.safetensors
 
 # Regenerates every committed fixture with real PyTorch (bit-identical to what is committed).
 fixtures: deps
 	$(PYTHON) fixtures/make_fixtures.py
 	$(PYTHON) fixtures/formats/make_format_fixtures.py
+	$(PYTHON) fixtures/layouts/make_layout_fixtures.py
+	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
 
 # Fails when regenerating would change a committed fixture.
 fixtures-check: deps
 	$(PYTHON) fixtures/make_fixtures.py --check
-	@tmp=$$(mktemp -d) && cp fixtures/formats/make_format_fixtures.py $$tmp/ && \
-	$(PYTHON) $$tmp/make_format_fixtures.py >/dev/null && rm $$tmp/make_format_fixtures.py && \
-	status=0; for f in $$tmp/*; do cmp -s $$f fixtures/formats/$$(basename $$f) || { echo "DIFFERS: fixtures/formats/$$(basename $$f)"; status=1; }; done; \
-	rm -rf $$tmp; [ $$status = 0 ] && echo "OK: fixtures/formats regenerate bit-identically"; exit $$status
+	$(PYTHON) fixtures/verifier/make_metric_fixtures.py --check
+	@for script in fixtures/formats/make_format_fixtures.py fixtures/layouts/make_layout_fixtures.py; do \
+	  sh fixtures/regenerates_identically.sh $(PYTHON) $$script || exit 1; \
+	done
 
 format:
 	$(DOTNET) format ClipTools.sln

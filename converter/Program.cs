@@ -10,9 +10,10 @@ public static class Program
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("clip-convert: read CLIP checkpoints in PyTorch, TorchScript, Paddle and safetensors formats.");
+        var root = new RootCommand("clip-convert IN OUT: convert a CLIP checkpoint (PyTorch, TorchScript, Paddle or safetensors; "
+            + "official, Paddle-port or Hugging Face names) to .dat for TorchSharp, .safetensors or .pdparams.");
+        ConvertCommand.AddTo(root, stdout, stderr);
         root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
-        // The convert command (issue 4) is added here when it exists.
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Commands;
 using ClipTools.Verifier.Fixtures;
@@ -9,10 +10,14 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("clip-verify: check a CLIP port against PyTorch reference activations")
+        var root = new RootCommand("clip-verify MODEL FIXTURE: check the TorchSharp CLIP (or another port's dump, with compare) "
+            + "layer by layer against PyTorch reference activations")
         {
+            CompareCommand.Create(),
+            RunCommand.Create(),
             SeedCheckCommand.Create(),
         };
+        VerifyCommand.AddTo(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -24,7 +29,8 @@ internal static class Program
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is WeightsFormatException or FixtureFormatException or UsageException
-                                      or FormatException or IOException or UnauthorizedAccessException)
+                                      or FormatException or OutputException or ArgumentException or IOException
+                                      or UnauthorizedAccessException)
         {
             // Bad input is one line and exit 2, never a stack trace.
             Console.Error.WriteLine($"clip-verify: {e.Message}");

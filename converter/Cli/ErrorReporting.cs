@@ -1,4 +1,5 @@
 using ClipTools.Converter.Formats;
+using ClipTools.Converter.Writers;
 
 namespace ClipTools.Converter.Cli;
 
@@ -23,6 +24,11 @@ public static class ErrorReporting
         catch (CheckpointFormatException e)
         {
             stderr.WriteLine($"clip-convert: error: {file}: {e.ToOneLine()}");
+            return BadInput;
+        }
+        catch (OutputException e)
+        {
+            stderr.WriteLine($"clip-convert: error: {e.Message.ReplaceLineEndings(" ")} (no output written)");
             return BadInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

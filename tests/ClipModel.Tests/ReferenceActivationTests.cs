@@ -1,5 +1,6 @@
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Fixtures;
+using ClipTools.Verifier.Reports;
 using ClipTools.Verifier.Runner;
 using ClipTools.Testing;
 

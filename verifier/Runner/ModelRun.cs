@@ -2,6 +2,7 @@ using ClipTools.Model;
 using ClipTools.Model.Official;
 using ClipTools.Model.Taps;
 using ClipTools.Verifier.Fixtures;
+using ClipTools.Verifier.Reports;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,16 +13,6 @@ public sealed record Activation(string Name, long[] Shape, double[] Values);
 
 /// <summary>What a model computed on a fixture's inputs: every tap in order, then the outputs.</summary>
 public sealed record RunResult(IReadOnlyList<Activation> Taps, IReadOnlyDictionary<string, Activation> Outputs);
-
-/// <summary>How stages get their inputs.</summary>
-public enum RunMode
-{
-    /// <summary>End to end: each stage takes the previous stage's output, so error accumulates.</summary>
-    Chained,
-
-    /// <summary>Each stage takes the reference's input to that stage, so its own error shows alone.</summary>
-    Isolated,
-}
 
 /// <summary>Runs the TorchSharp CLIP stage by stage on a fixture's inputs and records every tap.</summary>
 public static class ModelRun

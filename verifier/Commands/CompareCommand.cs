@@ -1,0 +1,37 @@
+using System.CommandLine;
+using ClipTools.Converter.Formats;
+using ClipTools.Verifier.Fixtures;
+using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Reports;
+using ClipTools.Verifier.Verification;
+
+namespace ClipTools.Verifier.Commands;
+
+/// <summary>
+/// <c>clip-verify compare FIXTURE CANDIDATE</c>: the same judgement for another port's dump of the fixture's taps
+/// (a .safetensors or .npz with the same tap names); no model is run.
+/// </summary>
+internal static class CompareCommand
+{
+    public static Command Create()
+    {
+        var fixture = new Argument<string>("FIXTURE") { Description = "the reference fixture (.safetensors)" };
+        var candidate = new Argument<string>("CANDIDATE") { Description = "the port's activations: .safetensors or .npz, named tap.<name> / output.<name> (or plain <name>)" };
+        var judgement = new JudgementOptions();
+        var command = new Command("compare", "Judge another port's activation dump against a fixture") { fixture, candidate };
+        judgement.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var rule = judgement.Rule(parse);
+            var fixturePath = parse.GetValue(fixture)!;
+            var candidatePath = parse.GetValue(candidate)!;
+            using var reference = Fixture.Open(fixturePath);
+            using var dump = FormatDetector.Open(candidatePath);
+            var results = FixtureComparison.Compare(reference, CandidateActivations.FromDump(dump), RunMode.Chained, new TapJudge(rule));
+            var subject = new ReportSubject(Path.GetFileName(candidatePath), Path.GetFileName(fixturePath),
+                ConfigText: reference.Config.ToString(), Producer: "dump (clip-verify compare)");
+            return judgement.Publish(parse, new VerificationReport(subject, rule, [results]));
+        });
+        return command;
+    }
+}

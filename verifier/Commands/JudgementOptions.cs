@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Reports;
+
+namespace ClipTools.Verifier.Commands;
+
+/// <summary>The options every verifying command shares: how taps are judged and where reports go.</summary>
+internal sealed class JudgementOptions
+{
+    private readonly Option<string?> _tolerance = new("--tolerance")
+    {
+        Description = "judge by |candidate - reference| <= atol + rtol*|reference| instead of against PyTorch's own float32 error, e.g. 1e-5,1e-3",
+    };
+
+    private readonly Option<string[]> _override = new("--tolerance-for")
+    {
+        Description = "a tolerance for taps matching a glob, e.g. 'visual.layer4.*=1e-4,1e-3' (with --tolerance; first match wins)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> _report = new("--report") { Description = "write report.md, .json, .csv, .html and the error-vs-depth plot to this folder" };
+
+    private readonly Option<bool> _noColor = new("--no-color") { Description = "no colour in the terminal table" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_tolerance);
+        command.Options.Add(_override);
+        command.Options.Add(_report);
+        command.Options.Add(_noColor);
+    }
+
+    public JudgementRule Rule(ParseResult parse)
+    {
+        var overrides = (parse.GetValue(_override) ?? []).Select(ToleranceOverride.Parse).ToList();
+        if (parse.GetValue(_tolerance) is not { } tolerance)
+        {
+            return overrides.Count == 0
+                ? new Torch32RatioRule()
+                : throw new UsageException("--tolerance-for needs --tolerance (the default for other taps)");
+        }
+        return new ToleranceRule(Tolerance.Parse(tolerance), overrides);
+    }
+
+    /// <summary>Prints the table, writes the report files if asked, and returns the exit code (0 pass, 1 fail).</summary>
+    public int Publish(ParseResult parse, VerificationReport report)
+    {
+        TerminalReport.Write(report, Console.Out, colour: !parse.GetValue(_noColor) && TerminalReport.ColourByDefault());
+        if (parse.GetValue(_report) is { } directory)
+        {
+            var files = ReportWriter.WriteAll(report, directory);
+            var html = files.FirstOrDefault(f => f.EndsWith(ReportWriter.Html, StringComparison.Ordinal)) ?? files[0];
+            Console.WriteLine($"report: {Path.GetFullPath(html)} (and {files.Count - 1} more files in {Path.GetFullPath(directory)})");
+        }
+        return report.ExitCode;
+    }
+}

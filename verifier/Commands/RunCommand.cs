@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ClipTools.Converter.Formats;
+using ClipTools.Converter.Writers;
+using ClipTools.Model.Weights;
+using ClipTools.Verifier.Runner;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ClipTools.Verifier.Commands;
+
+/// <summary>
+/// Runs the model on given inputs and writes image_features, text_features, logits_per_image and logits_per_text
+/// (float32) to a safetensors file: what another port's output can be compared with.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "weights (.dat)" };
+        var inputs = new Option<string>("--inputs") { Description = "image (float32 NCHW) and text (int64 ids) in .npz or .safetensors", Required = true };
+        var output = new Option<string>("--out") { Description = "where to write the outputs (.safetensors)", Required = true };
+        var command = new Command("run", "Run the model on given inputs and write its features and logits") { model, inputs, output };
+        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(inputs)!, result.GetValue(output)!));
+        return command;
+    }
+
+    private static int Run(string modelPath, string inputsPath, string outputPath)
+    {
+        if (OutputFormats.FromPath(outputPath) != OutputFormat.Safetensors)
+        {
+            throw new UsageException($"--out {outputPath}: the outputs are written as .safetensors");
+        }
+        using var model = ClipWeights.LoadModel(modelPath);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (image, text) = ModelInputs.Read(inputsPath, model.Config);
+        var imageFeatures = model.EncodeImage(image);
+        var textFeatures = model.EncodeText(text);
+        var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
+        var entries = new[]
+        {
+            Entry("image_features", imageFeatures),
+            Entry("text_features", textFeatures),
+            Entry("logits_per_image", perImage),
+            Entry("logits_per_text", perText),
+        };
+        var summary = OutputFile.Write(outputPath, new SafetensorsWriter(), entries);
+        Console.WriteLine($"wrote {summary.Path}: {string.Join(", ", entries.Select(e => $"{e.Name} {e.ShapeText}"))}; sha256 {summary.Sha256}");
+        return 0;
+    }
+
+    private static TensorEntry Entry(string name, Tensor value)
+    {
+        var data = value.to(ScalarType.Float32).contiguous();
+        return new TensorEntry(name, DType.Float32, data.shape, new MemoryBytes(data.bytes.ToArray()));
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+
+namespace ClipTools.Verifier.Metrics;
+
+/// <summary>
+/// Compares one tap's candidate with the float64 reference and PyTorch's float32 run, and decides pass or fail
+/// under a <see cref="JudgementRule"/>. Whatever the rule, the ratio to PyTorch's float32 error is computed and
+/// reported; a candidate with NaN/Inf or of the wrong shape always fails.
+/// </summary>
+public sealed class TapJudge(JudgementRule rule)
+{
+    public JudgementRule Rule { get; } = rule;
+
+    /// <param name="torch32">PyTorch's float32 activation (the fixture's <c>fp32.tap.NAME</c>), widened.</param>
+    /// <exception cref="ArgumentException">Lengths contradict <paramref name="shape"/>, or the reference or the
+    /// float32 reference holds NaN/Inf: bad input, not a failing candidate.</exception>
+    public TapResult Judge(string name, string tower, IReadOnlyList<long> shape,
+        ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32)
+    {
+        var metrics = TapMetrics.Compute(candidate, reference, shape);
+        if (torch32.Length != reference.Length || !AllFinite(torch32))
+        {
+            throw new ArgumentException($"{name}: PyTorch's float32 activation has {torch32.Length} elements (expected {reference.Length}) or holds NaN/Inf");
+        }
+        var torch32Rms = ErrorMetrics.RmsError(torch32, reference);
+        var ratio = Ratio(metrics.RmsError, torch32Rms);
+        // The ratio rule's bound is reported in tolerance mode too (with the default factor and floor).
+        var ratioRule = Rule as Torch32RatioRule ?? new Torch32RatioRule();
+        var bound = ratioRule.Bound(torch32Rms, metrics.ReferenceRms);
+
+        ToleranceOutcome? tolerance = null;
+        bool passed;
+        string? reason;
+        if (metrics.HasNonFinite)
+        {
+            passed = false;
+            reason = Invariant($"candidate holds {metrics.NonFiniteCount} NaN/Inf values (first {metrics.Worst.Candidate} at {MultiIndex.Format(metrics.Worst.Index)})");
+            if (Rule is ToleranceRule nonFiniteRule)
+            {
+                tolerance = new ToleranceOutcome(nonFiniteRule.For(name), metrics.NonFiniteCount, double.PositiveInfinity, double.PositiveInfinity);
+            }
+        }
+        else if (Rule is ToleranceRule toleranceRule)
+        {
+            tolerance = CheckTolerance(toleranceRule.For(name), candidate, reference);
+            passed = tolerance.MismatchCount == 0;
+            reason = passed ? null : Invariant(
+                $"{tolerance.MismatchCount} of {metrics.Count} elements outside {tolerance.Applied} (would pass with atol={tolerance.MinimumAtol:0.00e+0} or rtol={tolerance.MinimumRtol:0.00e+0})");
+        }
+        else
+        {
+            passed = metrics.RmsError <= bound;
+            reason = passed ? null : Invariant(
+                $"RMS error {metrics.RmsError:0.000e+0} > bound {bound:0.000e+0} = {ratioRule.Factor:G} x PyTorch float32 {torch32Rms:0.000e+0} + {ratioRule.FloorUlps:G} ulp floor");
+        }
+        return new TapResult(name, tower, [.. shape], metrics, torch32Rms, ratio, bound, tolerance, passed, reason);
+    }
+
+    /// <summary>The result for a candidate whose shape differs from the reference's: nothing to compare, a failure.</summary>
+    public static TapResult ShapeMismatch(string name, string tower, IReadOnlyList<long> referenceShape, IReadOnlyList<long> candidateShape) =>
+        new(name, tower, [.. referenceShape], null, double.NaN, double.NaN, double.NaN, null, false,
+            $"candidate shape {MultiIndex.Format(candidateShape)} differs from reference shape {MultiIndex.Format(referenceShape)}")
+        {
+            CandidateShape = [.. candidateShape],
+        };
+
+    /// <summary>candidate / PyTorch float32 RMS error: 0 when both are exact, +inf when only PyTorch is.</summary>
+    public static double Ratio(double candidateRmsError, double torch32RmsError) =>
+        torch32RmsError > 0 ? candidateRmsError / torch32RmsError
+        : candidateRmsError == 0 ? 0 : double.PositiveInfinity;
+
+    /// <summary>Counts the elements outside <paramref name="tolerance"/> and finds the smallest passing atol and rtol.</summary>
+    public static ToleranceOutcome CheckTolerance(Tolerance tolerance, ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference)
+    {
+        long mismatches = 0;
+        double minimumAtol = 0, minimumRtol = 0;
+        for (var i = 0; i < candidate.Length; i++)
+        {
+            var error = Math.Abs(candidate[i] - reference[i]);
+            var magnitude = Math.Abs(reference[i]);
+            mismatches += tolerance.Accepts(candidate[i], reference[i]) ? 0 : 1;
+            minimumAtol = Math.Max(minimumAtol, error - (tolerance.Rtol * magnitude));
+            if (error > tolerance.Atol)
+            {
+                minimumRtol = Math.Max(minimumRtol, magnitude > 0 ? (error - tolerance.Atol) / magnitude : double.PositiveInfinity);
+            }
+        }
+        return new ToleranceOutcome(tolerance, mismatches, minimumAtol, minimumRtol);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,24 @@
+namespace ClipTools.Verifier.Metrics;
+
+/// <summary>
+/// The verdict on one tap (or one output) of one run. <see cref="Metrics"/> is null only when the candidate's shape
+/// differs from the reference's (nothing can be compared; the tap fails). <see cref="Ratio"/> is the headline:
+/// candidate RMS error / PyTorch float32 RMS error (0 when both are 0, +inf when only PyTorch's is).
+/// <see cref="Bound"/> is the ratio rule's RMS bound, reported in either mode; <see cref="Tolerance"/> is set in
+/// tolerance mode. <see cref="Reason"/> says why a failing tap failed, in one line.
+/// </summary>
+public sealed record TapResult(
+    string Name,
+    string Tower,
+    long[] Shape,
+    TapMetrics? Metrics,
+    double Torch32RmsError,
+    double Ratio,
+    double Bound,
+    ToleranceOutcome? Tolerance,
+    bool Passed,
+    string? Reason)
+{
+    /// <summary>The shape the candidate had where it differs from <see cref="Shape"/>, else null.</summary>
+    public long[]? CandidateShape { get; init; }
+}
