@@ -72,7 +72,8 @@ public static class OutputReadBack
         }
     }
 
-    private static DType FromScalarType(ScalarType type) => type switch
+    /// <summary>The converter's name for a TorchSharp element type.</summary>
+    internal static DType FromScalarType(ScalarType type) => type switch
     {
         ScalarType.Byte => DType.UInt8,
         ScalarType.Int8 => DType.Int8,

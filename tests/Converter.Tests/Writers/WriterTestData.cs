@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ClipTools.Converter.Formats;
+using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using static TorchSharp.torch;
 
@@ -18,14 +19,14 @@ public static class WriterTestData
     {
         var file = new CheckpointFile(path);
         var tensors = DatFile.ReadIndex(path)
-            .Select(e => new TensorEntry(e.Name, DTypeOf(e.DType), e.Shape, new FileRangeBytes(file, e.Offset, new FormatPlace(Key: e.Name))))
+            .Select(e => new TensorEntry(e.Name, OutputReadBack.FromScalarType(e.DType), e.Shape, new FileRangeBytes(file, e.Offset, new FormatPlace(Key: e.Name))))
             .ToList();
         return (tensors, file);
     }
 
     /// <summary>A model's state dict as writer input, in the model's own order, bytes taken from the tensors.</summary>
     public static List<TensorEntry> FromStateDict(nn.Module model) =>
-        model.state_dict().Select(kv => new TensorEntry(kv.Key, DTypeOf(kv.Value.dtype), kv.Value.shape, new MemoryBytes(kv.Value.bytes.ToArray()))).ToList();
+        model.state_dict().Select(kv => new TensorEntry(kv.Key, OutputReadBack.FromScalarType(kv.Value.dtype), kv.Value.shape, new MemoryBytes(kv.Value.bytes.ToArray()))).ToList();
 
     /// <summary>The canonical weights of a released-style .pt: archive-only buffers dropped, float16 widened to float32.</summary>
     public static List<TensorEntry> CanonicalFloat32(TensorSet set) => set.Tensors
@@ -48,21 +49,6 @@ public static class WriterTestData
     }
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    public static DType DTypeOf(ScalarType type) => type switch
-    {
-        ScalarType.Byte => DType.UInt8,
-        ScalarType.Int8 => DType.Int8,
-        ScalarType.Int16 => DType.Int16,
-        ScalarType.Int32 => DType.Int32,
-        ScalarType.Int64 => DType.Int64,
-        ScalarType.Float16 => DType.Float16,
-        ScalarType.Float32 => DType.Float32,
-        ScalarType.Float64 => DType.Float64,
-        ScalarType.Bool => DType.Bool,
-        ScalarType.BFloat16 => DType.BFloat16,
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
 
     /// <summary>float16 bytes widened to float32 (exact): the pipeline's --dtype float32, for these tests only.</summary>
     private sealed class WidenedHalf(TensorEntry half) : TensorBytes
