@@ -46,11 +46,16 @@ fixtures: deps
 	$(PYTHON) fixtures/formats/make_format_fixtures.py
 	$(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
+	$(PYTHON) fixtures/verifier/make_dump_fixtures.py
 
 # Fails when regenerating would change a committed fixture.
 fixtures-check: deps
 	$(PYTHON) fixtures/make_fixtures.py --check
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py --check
+	@tmp=$$(mktemp -d) && $(PYTHON) fixtures/verifier/make_dump_fixtures.py $$tmp >/dev/null && \
+	cmp -s $$tmp/tiny_vit_port_dump.npz fixtures/verifier/tiny_vit_port_dump.npz; status=$$?; rm -rf $$tmp; \
+	if [ $$status = 0 ]; then echo "OK: fixtures/verifier/tiny_vit_port_dump.npz regenerates bit-identically"; \
+	else echo "DIFFERS: fixtures/verifier/tiny_vit_port_dump.npz"; exit 1; fi
 	@for script in fixtures/formats/make_format_fixtures.py fixtures/layouts/make_layout_fixtures.py; do \
 	  sh fixtures/regenerates_identically.sh $(PYTHON) $$script || exit 1; \
 	done

@@ -26,7 +26,7 @@ internal static class CompareCommand
             var fixturePath = parse.GetValue(fixture)!;
             var candidatePath = parse.GetValue(candidate)!;
             using var reference = Fixture.Open(fixturePath);
-            using var dump = FormatDetector.Open(candidatePath);
+            using var dump = TensorFile.Open(candidatePath);
             var results = FixtureComparison.Compare(reference, CandidateActivations.FromDump(dump), RunMode.Chained, new TapJudge(rule));
             var subject = new ReportSubject(Path.GetFileName(candidatePath), Path.GetFileName(fixturePath),
                 ConfigText: reference.Config.ToString(), Producer: "dump (clip-verify compare)");

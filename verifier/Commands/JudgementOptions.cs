@@ -45,12 +45,13 @@ internal sealed class JudgementOptions
     /// <summary>Prints the table, writes the report files if asked, and returns the exit code (0 pass, 1 fail).</summary>
     public int Publish(ParseResult parse, VerificationReport report)
     {
-        TerminalReport.Write(report, Console.Out, colour: !parse.GetValue(_noColor) && TerminalReport.ColourByDefault());
+        var output = parse.InvocationConfiguration.Output;
+        TerminalReport.Write(report, output, colour: !parse.GetValue(_noColor) && TerminalReport.ColourByDefault());
         if (parse.GetValue(_report) is { } directory)
         {
             var files = ReportWriter.WriteAll(report, directory);
             var html = files.FirstOrDefault(f => f.EndsWith(ReportWriter.Html, StringComparison.Ordinal)) ?? files[0];
-            Console.WriteLine($"report: {Path.GetFullPath(html)} (and {files.Count - 1} more files in {Path.GetFullPath(directory)})");
+            output.WriteLine($"report: {Path.GetFullPath(html)} (and {files.Count - 1} more files in {Path.GetFullPath(directory)})");
         }
         return report.ExitCode;
     }

@@ -20,11 +20,12 @@ internal static class RunCommand
         var inputs = new Option<string>("--inputs") { Description = "image (float32 NCHW) and text (int64 ids) in .npz or .safetensors", Required = true };
         var output = new Option<string>("--out") { Description = "where to write the outputs (.safetensors)", Required = true };
         var command = new Command("run", "Run the model on given inputs and write its features and logits") { model, inputs, output };
-        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(inputs)!, result.GetValue(output)!));
+        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(inputs)!, result.GetValue(output)!,
+            result.InvocationConfiguration.Output));
         return command;
     }
 
-    private static int Run(string modelPath, string inputsPath, string outputPath)
+    private static int Run(string modelPath, string inputsPath, string outputPath, TextWriter stdout)
     {
         if (OutputFormats.FromPath(outputPath) != OutputFormat.Safetensors)
         {
@@ -45,7 +46,7 @@ internal static class RunCommand
             Entry("logits_per_text", perText),
         };
         var summary = OutputFile.Write(outputPath, new SafetensorsWriter(), entries);
-        Console.WriteLine($"wrote {summary.Path}: {string.Join(", ", entries.Select(e => $"{e.Name} {e.ShapeText}"))}; sha256 {summary.Sha256}");
+        stdout.WriteLine($"wrote {summary.Path}: {string.Join(", ", entries.Select(e => $"{e.Name} {e.ShapeText}"))}; sha256 {summary.Sha256}");
         return 0;
     }
 

@@ -24,11 +24,11 @@ internal static class SeedCheckCommand
         {
             pairs,
         };
-        command.SetAction(result => Run(result.GetValue(pairs)!));
+        command.SetAction(result => Run(result.GetValue(pairs)!, result.InvocationConfiguration.Output));
         return command;
     }
 
-    private static int Run(string[] paths)
+    private static int Run(string[] paths, TextWriter stdout)
     {
         if (paths.Length % 2 != 0)
         {
@@ -55,7 +55,7 @@ internal static class SeedCheckCommand
             rows.Add([Path.GetFileNameWithoutExtension(paths[i]), Format(ours), Format(torch32), Format(torch64),
                 Math.Abs(ours - torch64).ToString("E2", CultureInfo.InvariantCulture)]);
         }
-        Console.WriteLine(TextTable.Render(rows));
+        stdout.WriteLine(TextTable.Render(rows));
         return 0;
     }
 

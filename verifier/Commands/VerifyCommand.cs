@@ -38,9 +38,7 @@ internal static class VerifyCommand
             using var reference = Fixture.Open(fixturePath);
             using var clip = ModelLoader.Load(modelPath);
             var judge = new TapJudge(rule);
-            var results = modes
-                .Select(m => FixtureComparison.Compare(reference, CandidateActivations.From(ModelRun.Run(clip, reference, m)), m, judge))
-                .ToList();
+            var results = modes.Select(m => FixtureComparison.Compare(reference, ModelRun.Run(clip, reference, m), m, judge)).ToList();
             var subject = new ReportSubject(Path.GetFileName(modelPath), Path.GetFileName(fixturePath),
                 ConfigText: clip.Config.ToString(), Producer: "TorchSharp (clip-verify)");
             return judgement.Publish(parse, new VerificationReport(subject, rule, results));

@@ -36,7 +36,7 @@ public sealed class Fixture : IDisposable
 
     public static Fixture Open(string path)
     {
-        var file = FormatDetector.Open(path);
+        var file = TensorFile.Open(path);
         try
         {
             var fixture = Validate(path, file);

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using ClipTools.Converter.Formats;
 using ClipTools.Model;
+using ClipTools.Verifier.Fixtures;
 using static TorchSharp.torch;
 
 namespace ClipTools.Verifier.Runner;
@@ -14,7 +15,7 @@ public static class ModelInputs
 {
     public static (Tensor Image, Tensor Text) Read(string path, ClipConfig config)
     {
-        using var file = FormatDetector.Open(path);
+        using var file = TensorFile.Open(path);
         if (file.Format is not (CheckpointFormat.Npz or CheckpointFormat.Safetensors))
         {
             throw new FormatException($"{path}: inputs must be .npz or .safetensors, not {file.Format.Name()}");

@@ -37,16 +37,19 @@ public static class ModelRun
             var textFeatures = RunStages(textStages, text, fixture, mode, dtype);
             TapPoint.Attach(model, null);
             var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
-            var seed = model.Logits(ImageInput(fixture, "input.seed_image").to(dtype), TextInput(fixture, "input.seed_text")).PerImage;
-
             var outputs = new Dictionary<string, Activation>
             {
                 ["image_features"] = ToActivation("image_features", imageFeatures),
                 ["text_features"] = ToActivation("text_features", textFeatures),
                 ["logits_per_image"] = ToActivation("logits_per_image", perImage),
                 ["logits_per_text"] = ToActivation("logits_per_text", perText),
-                ["seed_logit"] = ToActivation("seed_logit", seed),
             };
+            if (mode == RunMode.Chained)
+            {
+                // The seed pair has no reference taps to isolate stages with: it is an end-to-end number only.
+                var seed = model.Logits(ImageInput(fixture, "input.seed_image").to(dtype), TextInput(fixture, "input.seed_text")).PerImage;
+                outputs["seed_logit"] = ToActivation("seed_logit", seed);
+            }
             var taps = sink.Taps.Select(t => ToActivation(t.Name, t.Value)).ToList();
             return new RunResult(taps, outputs);
         }

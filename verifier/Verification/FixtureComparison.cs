@@ -10,15 +10,21 @@ public static class FixtureComparison
 {
     private const string OutputTower = "output";
 
-    public static ModeResults Compare(Fixture fixture, CandidateActivations candidate, RunMode mode, TapJudge judge)
+    /// <summary>Judges a run of our model: every tap, and the outputs that run computes in its mode.</summary>
+    public static ModeResults Compare(Fixture fixture, RunResult run, RunMode mode, TapJudge judge) =>
+        Compare(fixture, CandidateActivations.From(run), mode, judge, fixture.Outputs.Where(run.Outputs.ContainsKey));
+
+    /// <param name="outputs">the outputs to judge: all the fixture's when null</param>
+    public static ModeResults Compare(Fixture fixture, CandidateActivations candidate, RunMode mode, TapJudge judge,
+        IEnumerable<string>? outputs = null)
     {
         var taps = fixture.Taps
             .Select(t => Judge(fixture, judge, t.Name, t.Tower, $"tap.{t.Name}", candidate.Tap(t.Name)))
             .ToList();
-        var outputs = fixture.Outputs
+        var judged = (outputs ?? fixture.Outputs)
             .Select(o => Judge(fixture, judge, o, OutputTower, $"output.{o}", candidate.Output(o)))
             .ToList();
-        return new ModeResults(mode, taps, outputs);
+        return new ModeResults(mode, taps, judged);
     }
 
     private static TapResult Judge(Fixture fixture, TapJudge judge, string name, string tower, string reference, Activation? candidate)

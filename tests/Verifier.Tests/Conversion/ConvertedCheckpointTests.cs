@@ -49,7 +49,7 @@ public sealed class ConvertedCheckpointTests : IDisposable
         var judge = new TapJudge(new Torch32RatioRule());
         foreach (var mode in new[] { RunMode.Chained, RunMode.Isolated })
         {
-            var results = FixtureComparison.Compare(fixture, CandidateActivations.From(ModelRun.Run(clip, fixture, mode)), mode, judge);
+            var results = FixtureComparison.Compare(fixture, ModelRun.Run(clip, fixture, mode), mode, judge);
             Assert.True(results.Passed, $"{mode}: {results.FailedCount} failing, first {results.FirstDivergence?.Name} ({results.FirstDivergence?.Reason})");
             Assert.Equal(fixture.Taps.Count, results.Taps.Count);
         }
