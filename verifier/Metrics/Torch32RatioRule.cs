@@ -10,7 +10,7 @@ namespace ClipTools.Verifier.Metrics;
 /// The floor exists because where PyTorch's float32 result is (nearly) correctly rounded — elementwise taps, short
 /// sums, or errors that cancel by chance — its error is ~0.3 ulp, and a different but equally valid summation order
 /// legitimately costs a few ulps more; 4 ulps (~5e-7 relative) is that allowance, far below any real bug (a wrong
-/// transpose or weight moves a tap by O(1) relative). The same bound as tests/ClipModel.Tests/ReferenceActivationTests.
+/// transpose or weight moves a tap by O(1) relative). The model tests hold the TorchSharp CLIP to this rule.
 /// </summary>
 public sealed record Torch32RatioRule(double Factor = 2, double FloorUlps = 4) : JudgementRule
 {
