@@ -9,21 +9,11 @@ namespace ClipTools.Model.Taps;
 public sealed class TapSink : IDisposable
 {
     private readonly List<(string Name, Tensor Value)> _taps = [];
-    private readonly Func<string, bool> _wanted;
-
-    /// <param name="wanted">Which tap names to keep; all of them when null.</param>
-    public TapSink(Func<string, bool>? wanted = null) => _wanted = wanted ?? (_ => true);
 
     public IReadOnlyList<(string Name, Tensor Value)> Taps => _taps;
 
-    public Tensor this[string name] => _taps.First(t => t.Name == name).Value;
-
     internal void Record(string name, Tensor value)
     {
-        if (!_wanted(name))
-        {
-            return;
-        }
         // A clone, because later in-place ops (residual adds, ReLU) would change what was tapped.
         var copy = value.detach().clone();
         copy.DetachFromDisposeScope();
