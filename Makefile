@@ -1,6 +1,7 @@
 # ClipTools: convert CLIP checkpoints for TorchSharp and verify ports layer by layer.
 # `make demo` and `make test` work on a fresh Debian 12 with the .NET SDK: `deps` installs the rest.
 
+SHELL := /bin/bash
 CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 DOTNET ?= dotnet
@@ -8,6 +9,8 @@ DOTNET ?= dotnet
 # OpenBLAS so Debian's PyTorch does not fall back to the reference BLAS.
 APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread
 VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
+# libtorch warns on every convolution of a CPU that NNPACK does not support; harmless, and noise in the demo.
+NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
 CONVERT := $(DOTNET) converter/bin/$(CONFIG)/net10.0/clip-convert.dll
 
 .PHONY: all deps build test demo fixtures fixtures-check format clean
@@ -35,10 +38,10 @@ demo: build
 	$(CONVERT) fixtures/tiny/tiny_rn.pt out/demo/tiny_rn.dat
 	@$(CONVERT) fixtures/tiny/tiny_vit.pt out/demo/tiny_vit.dat >/dev/null
 	@echo "== clip-verify: every tap of the TorchSharp model against PyTorch, chained and isolated"
-	$(VERIFY) out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors --report out/demo/report
+	$(VERIFY) out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors --report out/demo/report $(NO_NNPACK_NOISE)
 	@echo "== seed check (image of all 0.5, text of all ones): TorchSharp now, PyTorch as recorded in the fixtures"
 	@$(VERIFY) seed out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors \
-	                out/demo/tiny_vit.dat fixtures/tiny/tiny_vit.fixture.safetensors
+	                out/demo/tiny_vit.dat fixtures/tiny/tiny_vit.fixture.safetensors $(NO_NNPACK_NOISE)
 
 # Regenerates every committed fixture with real PyTorch (bit-identical to what is committed).
 fixtures: deps
