@@ -12,8 +12,10 @@ VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
 # libtorch warns on every convolution of a CPU that NNPACK does not support; harmless, and noise in the demo.
 NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
 CONVERT := $(DOTNET) converter/bin/$(CONFIG)/net10.0/clip-convert.dll
+# `make install`: clip-convert, clip-verify and clip-dump in $(PREFIX)/bin (packaging/install.sh)
+PREFIX ?= $(HOME)/.local
 
-.PHONY: all deps build test demo fixtures fixtures-check format clean
+.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall
 
 all: build
 
@@ -60,6 +62,12 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/make_metric_fixtures.py fixtures/verifier/make_dump_fixtures.py
 	$(PYTHON) -m unittest discover -s fixtures/tests
+
+install: deps
+	sh packaging/install.sh "$(PREFIX)" "$(DOTNET)" "$(PYTHON)" "$(CONFIG)"
+
+uninstall:
+	sh packaging/uninstall.sh "$(PREFIX)"
 
 format:
 	$(DOTNET) format ClipTools.sln
