@@ -1,4 +1,5 @@
-using ClipTools.Model.Official;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Families.Official;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,8 +58,22 @@ public static class ClipWeights
         using var noGrad = no_grad();
         foreach (var entry in index)
         {
-            using var source = DatFile.ReadTensor(path, entry);
+            using var source = ReadTensor(path, entry);
             targets[entry.Name].copy_(source);
         }
+    }
+
+    /// <summary>Reads one entry's bytes into a new CPU tensor of the entry's own element type.</summary>
+    public static Tensor ReadTensor(string path, DatEntry entry)
+    {
+        var data = new byte[entry.ByteLength];
+        using (var stream = File.OpenRead(path))
+        {
+            stream.Seek(entry.Offset, SeekOrigin.Begin);
+            stream.ReadExactly(data);
+        }
+        var tensor = empty(entry.Shape, entry.DType.ToScalarType());
+        tensor.bytes = data;
+        return tensor;
     }
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ClipTools.Converter.Conversion;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 
 namespace ClipTools.Converter.Cli;

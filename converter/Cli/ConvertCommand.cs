@@ -1,6 +1,6 @@
 using System.CommandLine;
-using ClipTools.Converter.Conversion;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 
 namespace ClipTools.Converter.Cli;
@@ -56,7 +56,7 @@ public static class ConvertCommand
         return new ConversionReport(result.Summary, written);
     }
 
-    private static (ITensorFileWriter, IReadOnlyList<Layouts.MappedTensor>) PaddleOutput(ConversionResult result)
+    private static (ITensorFileWriter, IReadOnlyList<Checkpoints.Layouts.MappedTensor>) PaddleOutput(ConversionResult result)
     {
         var export = PaddleExport.FromCanonical(result.Tensors, result.Config);
         var table = export.NameTable.Select(r => new KeyValuePair<string, string>(r.StructuredName, r.ParameterName));

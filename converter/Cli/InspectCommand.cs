@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Cli;
 

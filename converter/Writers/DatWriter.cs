@@ -1,5 +1,5 @@
 using System.Text;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
 

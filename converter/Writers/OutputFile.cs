@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using ClipTools.Converter.Formats;
-using ClipTools.Model.Weights;
+using ClipTools.Checkpoints.Formats;
 
 [assembly: InternalsVisibleTo("Converter.Tests")]
 
@@ -65,7 +64,7 @@ public static class OutputFile
         {
             readBack = OutputReadBack.Read(path, format);
         }
-        catch (Exception e) when (e is CheckpointFormatException or WeightsFormatException or IOException)
+        catch (Exception e) when (e is CheckpointFormatException or IOException)
         {
             throw new OutputException($"the written {format.Name()} file does not read back: {e.Message}", e);
         }

@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using ClipTools.Converter.Formats;
-using ClipTools.Model.Weights;
-using static TorchSharp.torch;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
 
@@ -30,7 +28,7 @@ public static class OutputReadBack
             stream.Position = entry.Offset;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             CopyRange(stream, entry.ByteLength, hash);
-            result.Add(new WrittenTensor(entry.Name, FromScalarType(entry.DType), entry.Shape, entry.ByteLength,
+            result.Add(new WrittenTensor(entry.Name, entry.DType, entry.Shape, entry.ByteLength,
                 Convert.ToHexStringLower(hash.GetHashAndReset())));
         }
         return result;
@@ -71,20 +69,4 @@ public static class OutputReadBack
             count -= n;
         }
     }
-
-    /// <summary>The converter's name for a TorchSharp element type.</summary>
-    internal static DType FromScalarType(ScalarType type) => type switch
-    {
-        ScalarType.Byte => DType.UInt8,
-        ScalarType.Int8 => DType.Int8,
-        ScalarType.Int16 => DType.Int16,
-        ScalarType.Int32 => DType.Int32,
-        ScalarType.Int64 => DType.Int64,
-        ScalarType.Float16 => DType.Float16,
-        ScalarType.Float32 => DType.Float32,
-        ScalarType.Float64 => DType.Float64,
-        ScalarType.Bool => DType.Bool,
-        ScalarType.BFloat16 => DType.BFloat16,
-        _ => throw new OutputException($"unexpected TorchSharp element type {type}"),
-    };
 }

@@ -1,4 +1,4 @@
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
 

@@ -1,5 +1,5 @@
-using ClipTools.Model;
-using ClipTools.Model.Official;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Families.Official;
 using ClipTools.Model.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,16 +21,16 @@ public sealed class ClipWeightsTests : IDisposable
     public void MixedPrecisionFileLoadsIntoModelOfEitherPrecision(ScalarType dtype)
     {
         var index = DatFile.ReadIndex(TinyRn);
-        Assert.Contains(index, e => e.DType == ScalarType.Float16);   // released-style: conv/linear weights
-        Assert.Contains(index, e => e.DType == ScalarType.Float32);   // BatchNorm, LayerNorm, embeddings
+        Assert.Contains(index, e => e.DType == DType.Float16);   // released-style: conv/linear weights
+        Assert.Contains(index, e => e.DType == DType.Float32);   // BatchNorm, LayerNorm, embeddings
 
         using var model = ClipWeights.LoadModel(TinyRn, dtype);
         var state = model.state_dict();
         foreach (var entry in index)
         {
-            using var stored = DatFile.ReadTensor(TinyRn, entry);
+            using var stored = ClipWeights.ReadTensor(TinyRn, entry);
             var loaded = state[entry.Name];
-            var expectedType = entry.DType == ScalarType.Int64 ? ScalarType.Int64 : dtype;
+            var expectedType = entry.DType == DType.Int64 ? ScalarType.Int64 : dtype;
             Assert.Equal(expectedType, loaded.dtype);
             using var expected = stored.to(expectedType);
             Assert.True(expected.eq(loaded).all().item<bool>(), entry.Name);
@@ -102,7 +102,7 @@ public sealed class ClipWeightsTests : IDisposable
         var bytes = File.ReadAllBytes(TinyRn);
         var cut = Path.Combine(_scratch, "cut.dat");
         File.WriteAllBytes(cut, bytes[..(keep >= 0 ? keep : bytes.Length - 3)]);
-        var error = Assert.Throws<WeightsFormatException>(() => DatFile.ReadIndex(cut));
+        var error = Assert.Throws<CheckpointFormatException>(() => DatFile.ReadIndex(cut));
         Assert.DoesNotContain('\n', error.Message);
         Assert.Matches(@"byte \d+", error.Message);
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
-using ClipTools.Model;
-using ClipTools.Model.Official;
+using ClipTools.Families.Official;
 using ClipTools.Testing;
 
 namespace ClipTools.ClipModel.Tests;

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Tests;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;

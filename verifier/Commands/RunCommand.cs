@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Runner;

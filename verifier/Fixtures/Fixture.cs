@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using ClipTools.Converter.Formats;
-using ClipTools.Model;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Families.Official;
 
 namespace ClipTools.Verifier.Fixtures;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using ClipTools.Converter.Formats;
-using ClipTools.Model;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Families.Official;
 using ClipTools.Verifier.Fixtures;
 using static TorchSharp.torch;
 

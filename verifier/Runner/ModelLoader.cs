@@ -1,6 +1,6 @@
 using ClipTools.Converter.Cli;
-using ClipTools.Converter.Conversion;
-using ClipTools.Model.Official;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Families.Official;
 using ClipTools.Model.Weights;
 
 namespace ClipTools.Verifier.Runner;
@@ -38,7 +38,7 @@ public static class ModelLoader
         head = head[..file.Read(head)];
         try
         {
-            Converter.Formats.FormatDetector.Detect(head, file.Length);
+            Checkpoints.Formats.FormatDetector.Detect(head, file.Length);
             return false;
         }
         catch (FormatException)

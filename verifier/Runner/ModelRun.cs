@@ -1,5 +1,5 @@
 using ClipTools.Model;
-using ClipTools.Model.Official;
+using ClipTools.Families.Official;
 using ClipTools.Model.Taps;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Reports;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Verification;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Tests.Writers;
 using ClipTools.Converter.Writers;
 using ClipTools.Testing;

@@ -1,6 +1,6 @@
-using ClipTools.Converter.Conversion;
-using ClipTools.Converter.Formats;
-using ClipTools.Converter.Layouts;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Checkpoints.Layouts;
 
 namespace ClipTools.Converter.Tests.Layouts;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using ClipTools.Converter.Conversion;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Tests.Layouts;
 

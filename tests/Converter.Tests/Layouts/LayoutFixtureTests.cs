@@ -1,7 +1,7 @@
-using ClipTools.Converter.Conversion;
-using ClipTools.Converter.Formats;
-using ClipTools.Converter.Layouts;
-using ClipTools.Model;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Checkpoints.Layouts;
+using ClipTools.Families.Official;
 
 namespace ClipTools.Converter.Tests.Layouts;
 

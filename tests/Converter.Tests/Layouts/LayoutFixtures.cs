@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ClipTools.Converter.Formats;
-using ClipTools.Converter.Layouts;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Checkpoints.Layouts;
 using ClipTools.Testing;
 
 namespace ClipTools.Converter.Tests.Layouts;

@@ -1,5 +1,6 @@
-using ClipTools.Converter.Layouts;
-using ClipTools.Model;
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Checkpoints.Layouts;
+using ClipTools.Families.Official;
 
 namespace ClipTools.Converter.Tests.Layouts;
 
@@ -30,7 +31,7 @@ public class LayoutTableTests
         foreach (var (name, config) in ClipPresets.All)
         {
             var official = ClipStateLayout.Expected(config)
-                .Select(e => new MappedTensor(e.Name, e.Name.EndsWith("num_batches_tracked") ? Formats.DType.Int64 : Formats.DType.Float16,
+                .Select(e => new MappedTensor(e.Name, e.Name.EndsWith("num_batches_tracked") ? DType.Int64 : DType.Float16,
                     e.Shape, [], RuleKind.Rename, () => throw new InvalidOperationException("shapes only")))
                 .ToList();
             var there = LayoutMapper.FromCanonical(layout, official);

@@ -1,5 +1,5 @@
-using ClipTools.Converter.Conversion;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Tests.Layouts;
 

@@ -1,8 +1,7 @@
 using System.Text;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
-using ClipTools.Model;
-using ClipTools.Model.Official;
+using ClipTools.Families.Official;
 using ClipTools.Model.Weights;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 
 namespace ClipTools.Converter.Tests.Writers;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 
 namespace ClipTools.Converter.Tests.Writers;

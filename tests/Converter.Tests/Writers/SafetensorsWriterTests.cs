@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 
 namespace ClipTools.Converter.Tests.Writers;

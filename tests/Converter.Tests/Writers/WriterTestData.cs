@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using static TorchSharp.torch;
@@ -19,14 +19,14 @@ public static class WriterTestData
     {
         var file = new CheckpointFile(path);
         var tensors = DatFile.ReadIndex(path)
-            .Select(e => new TensorEntry(e.Name, OutputReadBack.FromScalarType(e.DType), e.Shape, new FileRangeBytes(file, e.Offset, new FormatPlace(Key: e.Name))))
+            .Select(e => new TensorEntry(e.Name, e.DType, e.Shape, new FileRangeBytes(file, e.Offset, new FormatPlace(Key: e.Name))))
             .ToList();
         return (tensors, file);
     }
 
     /// <summary>A model's state dict as writer input, in the model's own order, bytes taken from the tensors.</summary>
     public static List<TensorEntry> FromStateDict(nn.Module model) =>
-        model.state_dict().Select(kv => new TensorEntry(kv.Key, OutputReadBack.FromScalarType(kv.Value.dtype), kv.Value.shape, new MemoryBytes(kv.Value.bytes.ToArray()))).ToList();
+        model.state_dict().Select(kv => new TensorEntry(kv.Key, kv.Value.dtype.ToDType(), kv.Value.shape, new MemoryBytes(kv.Value.bytes.ToArray()))).ToList();
 
     /// <summary>The canonical weights of a released-style .pt: archive-only buffers dropped, float16 widened to float32.</summary>
     public static List<TensorEntry> CanonicalFloat32(TensorSet set) => set.Tensors

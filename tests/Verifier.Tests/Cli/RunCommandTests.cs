@@ -1,4 +1,4 @@
-using ClipTools.Converter.Formats;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Reports;

@@ -1,6 +1,6 @@
 using ClipTools.Converter.Cli;
-using ClipTools.Converter.Conversion;
-using ClipTools.Model.Official;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Families.Official;
 using ClipTools.Testing;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;

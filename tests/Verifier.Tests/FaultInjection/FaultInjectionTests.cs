@@ -1,4 +1,4 @@
-using ClipTools.Model.Official;
+using ClipTools.Families.Official;
 using ClipTools.Model.Weights;
 using ClipTools.Testing;
 using ClipTools.Verifier.Fixtures;

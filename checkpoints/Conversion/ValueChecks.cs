@@ -1,0 +1,40 @@
+using ClipTools.Checkpoints.Formats;
+using ClipTools.Checkpoints.Layouts;
+
+namespace ClipTools.Checkpoints.Conversion;
+
+/// <summary>
+/// Wraps a mapped tensor so that producing its bytes also checks them and converts them to the output dtype:
+/// NaN or Inf in a weight stops the conversion, and so does a finite value the output dtype cannot hold.
+/// </summary>
+public static class ValueChecks
+{
+    public static MappedTensor CheckedAs(MappedTensor t, DType output) => t.With(output, bytes =>
+    {
+        if (!t.DType.IsFloat())
+        {
+            return DTypeConverter.Convert(bytes, t.DType, output);
+        }
+        var bad = FloatBits.FirstNonFinite(bytes, t.DType);
+        if (bad >= 0)
+        {
+            throw ConversionErrors.NonFinite(t.Name, bad, FloatBits.Read(bytes, t.DType, bad));
+        }
+        var converted = DTypeConverter.Convert(bytes, t.DType, output);
+        var overflow = FloatBits.FirstNonFinite(converted, output);
+        if (overflow >= 0)
+        {
+            throw ConversionErrors.Overflow(t.Name, overflow, FloatBits.Read(bytes, t.DType, overflow), output);
+        }
+        return converted;
+    });
+
+    /// <summary>The dtype a tensor is written in: integers as int64, floats as asked.</summary>
+    public static DType OutputDTypeOf(MappedTensor t, OutputDType requested) =>
+        !t.DType.IsFloat() ? DType.Int64 : requested switch
+        {
+            OutputDType.Float32 => DType.Float32,
+            OutputDType.Float16 => DType.Float16,
+            _ => t.DType,
+        };
+}

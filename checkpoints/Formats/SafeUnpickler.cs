@@ -1,0 +1,53 @@
+using System.Reflection;
+using Razorvine.Pickle;
+
+namespace ClipTools.Checkpoints.Formats;
+
+/// <summary>
+/// Unpickles with Razorvine.Pickle after <see cref="PickleScanner"/> has checked the bytes and the globals.
+/// Persistent ids (PyTorch storages) go to the reader's callback. Whatever Razorvine throws on a malformed pickle
+/// comes out as a <see cref="CheckpointFormatException"/> naming the entry.
+/// </summary>
+public sealed class SafeUnpickler : Unpickler
+{
+    private readonly Func<object, object> onPersistentId;
+
+    private SafeUnpickler(Func<object, object> onPersistentId) => this.onPersistentId = onPersistentId;
+
+    protected override object persistentLoad(object pid) => onPersistentId(pid);
+
+    public sealed record Loaded(object? Root, PickleScanner.Result Scan);
+
+    /// <summary>Scans then loads the pickle that fills <paramref name="data"/> from index 0.</summary>
+    public static Loaded Load(byte[] data, string entry, bool allowTorchScriptClasses = false, Func<object, object>? persistentLoad = null,
+        long baseOffset = 0)
+    {
+        PickleScanner.Result scan;
+        try
+        {
+            scan = PickleScanner.Scan(data, 0, entry, allowTorchScriptClasses, baseOffset);
+        }
+        catch (PickleScanner.TruncatedException t)
+        {
+            throw t.Error;
+        }
+        PickleGlobals.Register();
+        using var unpickler = new SafeUnpickler(persistentLoad ?? (_ => throw new CheckpointFormatException("unexpected persistent id in a plain pickle")));
+        try
+        {
+            return new Loaded(unpickler.loads(data), scan);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            for (var inner = e; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is CheckpointFormatException found)
+                {
+                    throw found.At(new FormatPlace(entry));
+                }
+            }
+            var reason = e is TargetInvocationException { InnerException: { } i } ? i.Message : e.Message;
+            throw new CheckpointFormatException($"malformed pickle: {reason}", new FormatPlace(entry), e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ClipTools.Model;
+using ClipTools.Model.Taps;
+using static TorchSharp.torch;
+
+namespace ClipTools.Families.Official;
+
+/// <summary>
+/// OpenAI's CLIP: an image tower (<see cref="ModifiedResNet"/> or <see cref="VisionTransformer"/>) and a causal text
+/// transformer pooled at the end-of-text token, both projected into one embedding space. Parameter names and
+/// shapes are those of the official state dict.
+/// </summary>
+public sealed class Clip : nn.Module, ITapped
+{
+    private readonly Parameter positional_embedding;   // [C, D]
+    private readonly Parameter text_projection;        // [D, E]
+    private readonly Parameter logit_scale;            // 0-d
+    private readonly nn.Module<Tensor, Tensor> visual;
+    private readonly Transformer transformer;
+    private readonly Embedding token_embedding;
+    private readonly LayerNorm ln_final;
+
+    public Clip(ClipConfig config) : base(nameof(Clip))
+    {
+        Config = config;
+        visual = config.IsResNet
+            ? new ModifiedResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution,
+                config.VisionWidth)
+            : new VisionTransformer(config.ImageResolution, config.VisionPatchSize!.Value, config.VisionWidth,
+                config.VisionLayers[0], config.VisionHeads, config.EmbedDim);
+        transformer = new Transformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads,
+            causal: true);
+        token_embedding = nn.Embedding(config.VocabSize, config.TransformerWidth);
+        positional_embedding = new Parameter(0.01 * randn(config.ContextLength, config.TransformerWidth));
+        ln_final = new LayerNorm(config.TransformerWidth);
+        text_projection = new Parameter(randn(config.TransformerWidth, config.EmbedDim) / Math.Sqrt(config.TransformerWidth));
+        logit_scale = new Parameter(tensor(Math.Log(1 / 0.07), ScalarType.Float32));
+        RegisterComponents();
+    }
+
+    public ClipConfig Config { get; }
+
+    public TapPoint Taps { get; } = new();
+
+    /// <param name="image">[N, 3, R, R], normalised as CLIP's preprocessing does</param>
+    /// <returns>[N, E], not normalised</returns>
+    public Tensor EncodeImage(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        return visual.call(image).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="text">[T, C] int64 token ids; the end-of-text token has the largest id in each row</param>
+    /// <returns>[T, E], not normalised</returns>
+    public Tensor EncodeText(Tensor text)
+    {
+        using var scope = NewDisposeScope();
+        return PoolText(transformer.call(EmbedText(text)), text).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The image tower's stages, then the text tower's for <paramref name="text"/>; names are module paths.</summary>
+    public (IReadOnlyList<Stage> Image, IReadOnlyList<Stage> Text) Stages(Tensor text)
+    {
+        var image = visual switch
+        {
+            ModifiedResNet resnet => resnet.Stages(),
+            VisionTransformer vit => vit.Stages(),
+            _ => throw new InvalidOperationException($"no stages for {visual.GetType().Name}"),
+        };
+        var last = transformer.Blocks.Last().Path;
+        IReadOnlyList<Stage> textStages =
+        [
+            new("text.embed", null, EmbedText),
+            .. transformer.Stages("transformer.", null),
+            new("text.head", $"transformer.{last}", x => PoolText(x, text)),
+        ];
+        return (image.Select(s => s.WithPrefix("visual.")).ToList(), textStages);
+    }
+
+    /// <returns>[T, C, D]: token plus positional embeddings, the transformer's input</returns>
+    private Tensor EmbedText(Tensor text)
+    {
+        var x = Taps.Child("token_embedding", token_embedding.call(text));    // [T, C, D]
+        return x + positional_embedding.to(x.dtype);
+    }
+
+    /// <param name="x">[T, C, D], the transformer's output</param>
+    /// <returns>[T, E]: <c>ln_final</c> at each text's end-of-text token, projected</returns>
+    private Tensor PoolText(Tensor x, Tensor text)
+    {
+        x = Taps.Child("ln_final", ln_final.call(x));                         // [T, C, D]
+        var eot = text.argmax(-1).view(-1, 1, 1).expand(-1, 1, x.shape[2]);    // [T, 1, D]
+        var pooled = x.gather(1, eot).squeeze(1);                              // [T, D]
+        return pooled.matmul(text_projection);                                 // [T, E]
+    }
+
+    /// <summary>Cosine similarities scaled by exp(logit_scale).</summary>
+    /// <returns>logits per image [N, T] and per text [T, N]</returns>
+    public (Tensor PerImage, Tensor PerText) Logits(Tensor image, Tensor text)
+    {
+        using var scope = NewDisposeScope();
+        var imageFeatures = EncodeImage(image);
+        var textFeatures = EncodeText(text);
+        return Logits(imageFeatures, textFeatures, scope);
+    }
+
+    /// <summary>Logits from features already computed.</summary>
+    public (Tensor PerImage, Tensor PerText) LogitsFromFeatures(Tensor imageFeatures, Tensor textFeatures)
+    {
+        using var scope = NewDisposeScope();
+        return Logits(imageFeatures, textFeatures, scope);
+    }
+
+    private (Tensor, Tensor) Logits(Tensor imageFeatures, Tensor textFeatures, DisposeScope scope)
+    {
+        var image = imageFeatures / imageFeatures.norm(-1, keepdim: true);
+        var text = textFeatures / textFeatures.norm(-1, keepdim: true);
+        var perImage = logit_scale.exp() * image.matmul(text.t());  // [N, T]
+        var perText = perImage.t().contiguous();                     // [T, N]
+        scope.MoveToOuter(perImage, perText);
+        return (perImage, perText);
+    }
+}
