@@ -52,6 +52,7 @@ fixtures: deps
 	$(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
 	$(PYTHON) fixtures/verifier/make_dump_fixtures.py
+	$(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 
 # Fails when regenerating would change a committed fixture: checkpoints, inputs and manifests bit for bit, computed
 # activations and metrics within the cross-CPU tolerances of fixtures/regeneration_check.py (which the self-test
@@ -61,6 +62,7 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/formats/make_format_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/make_metric_fixtures.py fixtures/verifier/make_dump_fixtures.py
+	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) -m unittest discover -s fixtures/tests
 
 install: deps
