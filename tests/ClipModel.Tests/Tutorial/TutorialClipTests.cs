@@ -1,3 +1,4 @@
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Model.Taps;
 using ClipTools.Model.Tutorial;
 using ClipTools.Model.Weights;
