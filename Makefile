@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 DOTNET ?= dotnet
 # Debian packages: PyTorch for the reference side, g++ and patchelf for TorchSharp's loader shim (native/),
 # OpenBLAS so Debian's PyTorch does not fall back to the reference BLAS.
-APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread
+APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread python3-regex
 VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
 # libtorch warns on every convolution of a CPU that NNPACK does not support; harmless, and noise in the demo.
 NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
@@ -15,7 +15,7 @@ CONVERT := $(DOTNET) converter/bin/$(CONFIG)/net10.0/clip-convert.dll
 # `make install`: clip-convert, clip-verify and clip-dump in $(PREFIX)/bin (packaging/install.sh)
 PREFIX ?= $(HOME)/.local
 
-.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall
+.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall input-bench
 
 all: build
 
@@ -53,6 +53,8 @@ fixtures: deps
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
 	$(PYTHON) fixtures/verifier/make_dump_fixtures.py
 	$(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
+	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py
+	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py
 
 # Fails when regenerating would change a committed fixture: checkpoints, inputs and manifests bit for bit, computed
 # activations and metrics within the cross-CPU tolerances of fixtures/regeneration_check.py (which the self-test
@@ -63,6 +65,8 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/make_metric_fixtures.py fixtures/verifier/make_dump_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
+	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py --check
+	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py --check
 	$(PYTHON) -m unittest discover -s fixtures/tests
 
 install: deps
@@ -76,3 +80,8 @@ format:
 
 clean:
 	$(DOTNET) clean ClipTools.sln -c $(CONFIG) -nologo -v q
+
+# Tokenizer throughput on one core; writes its section of docs/benchmarks.md.
+input-bench: deps
+	$(DOTNET) build bench/InputBench/InputBench.csproj -c $(CONFIG) -nologo -v q
+	taskset -c 0 $(DOTNET) bench/InputBench/bin/$(CONFIG)/net10.0/input-bench.dll docs/benchmarks.md
