@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ClipTools.Converter.Cli;
 
 namespace ClipTools.Converter;
@@ -10,10 +9,19 @@ public static class Program
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("clip-convert IN OUT: convert a CLIP checkpoint (PyTorch, TorchScript, Paddle or safetensors; "
-            + "official, Paddle-port or Hugging Face names) to .dat for TorchSharp, .safetensors or .pdparams.");
-        ConvertCommand.AddTo(root, stdout, stderr);
-        root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        var cli = new CliConvention("clip-convert",
+            "Convert CLIP checkpoints (PyTorch, TorchScript, Paddle or safetensors; official, Paddle-port or Hugging Face names) "
+            + "to .dat for TorchSharp, .safetensors or .pdparams.\n"
+            + "  clip-convert IN OUT              one file (the output format from OUT's extension)\n"
+            + "  clip-convert IN... -o FOLDER     several files into FOLDER\n"
+            + "  clip-convert inspect FILE        what a checkpoint holds",
+            ConvertCommand.Name);
+        cli.Root.Subcommands.Add(ConvertCommand.Create(cli, stdout, stderr));
+        cli.Root.Subcommands.Add(InspectCommand.Create(cli, stdout, stderr));
+        if (cli.Parse(args, stderr) is not { } parse)
+        {
+            return CliConvention.UsageError;
+        }
+        return parse.Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
     }
 }

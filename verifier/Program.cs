@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
+using ClipTools.Converter.Cli;
 using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Commands;
@@ -14,19 +15,20 @@ public static class Program
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("clip-verify MODEL FIXTURE: check the TorchSharp CLIP (or another port's dump, with compare) "
-            + "layer by layer against PyTorch reference activations")
+        var cli = new CliConvention("clip-verify",
+            "Check the TorchSharp CLIP (or another port's dump) layer by layer against PyTorch reference activations.\n"
+            + "  clip-verify MODEL FIXTURE              run the model, judge every tap (the verify command)\n"
+            + "  clip-verify compare FIXTURE DUMP       judge another port's activation dump\n"
+            + "  clip-verify run MODEL --inputs F --out O   features and logits for given inputs\n"
+            + "  clip-verify seed MODEL FIXTURE ...     the seed-logit check",
+            VerifyCommand.Name);
+        cli.Root.Subcommands.Add(VerifyCommand.Create(cli, stderr));
+        cli.Root.Subcommands.Add(CompareCommand.Create(cli, stderr));
+        cli.Root.Subcommands.Add(RunCommand.Create(cli));
+        cli.Root.Subcommands.Add(SeedCheckCommand.Create(cli));
+        if (cli.Parse(args, stderr) is not { } parsed)
         {
-            CompareCommand.Create(),
-            RunCommand.Create(),
-            SeedCheckCommand.Create(),
-        };
-        VerifyCommand.AddTo(root);
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            stderr.WriteLine($"clip-verify: {OneLine(parsed.Errors[0].Message)} (see clip-verify --help)");
-            return 2;
+            return CliConvention.UsageError;
         }
         try
         {
@@ -34,7 +36,7 @@ public static class Program
         }
         catch (CheckpointFormatException e)
         {
-            stderr.WriteLine($"clip-verify: {e.ToOneLine()}");
+            stderr.WriteLine($"clip-verify: error: {e.ToOneLine()}");
             return 2;
         }
         catch (Exception e) when (e is WeightsFormatException or FixtureFormatException or UsageException
@@ -42,7 +44,7 @@ public static class Program
                                       or UnauthorizedAccessException)
         {
             // Bad input is one line and exit 2, never a stack trace.
-            stderr.WriteLine($"clip-verify: {OneLine(e.Message)}");
+            stderr.WriteLine($"clip-verify: error: {CliConvention.OneLine(e.Message)}");
             return 2;
         }
         catch (Exception e)
@@ -52,8 +54,4 @@ public static class Program
             return 3;
         }
     }
-
-    // System.CommandLine lists choices on indented lines, and some readers' messages span lines: one line it is.
-    private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

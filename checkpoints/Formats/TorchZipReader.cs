@@ -24,7 +24,14 @@ public static class TorchZipReader
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // SharpZipLib reports a broken directory with whatever exception its parsing hits first.
+            // SharpZipLib reports a broken directory with whatever exception its parsing hits first; a file cut short
+            // (an interrupted download or copy) loses the directory at its end, so say that when it is the case.
+            if (!HasEndOfCentralDirectory(file))
+            {
+                throw new CheckpointFormatException(
+                    $"truncated zip archive: the file ends after {file.Length} bytes without the zip's end-of-directory record (cut short, e.g. an interrupted download?)",
+                    new FormatPlace(Offset: file.Length));
+            }
             throw new CheckpointFormatException($"bad zip directory: {e.Message}", new FormatPlace(Offset: 0));
         }
         using (zip)
@@ -126,6 +133,14 @@ public static class TorchZipReader
         }
         var dataStart = ZipStoredEntry.DataStart(file, entry, place);
         return TorchTensors.ToEntry(name, t, file, dataStart, entry.Size, place);
+    }
+
+    /// <summary>Whether the end-of-central-directory signature is in the last 64 KiB + 22 bytes, where a zip keeps it.</summary>
+    private static bool HasEndOfCentralDirectory(CheckpointFile file)
+    {
+        var tail = new byte[(int)Math.Min(file.Length, 22 + 0xFFFF)];
+        file.ReadExactly(file.Length - tail.Length, tail);
+        return tail.AsSpan().LastIndexOf("PK\u0005\u0006"u8) >= 0;
     }
 
     private static byte[] ReadEntry(ZipFile zip, ZipEntry entry)

@@ -10,7 +10,8 @@ namespace ClipTools.Converter.Cli;
 /// <summary>What a finished conversion did, as the closing summary lines or as JSON for machines.</summary>
 public sealed record ConversionReport(ConversionSummary Summary, OutputSummary Output)
 {
-    public string ToText()
+    /// <param name="complete">list every filled-in and ignored entry instead of the first few</param>
+    public string ToText(bool complete = false)
     {
         var s = Summary;
         var text = new StringBuilder();
@@ -21,14 +22,22 @@ public sealed record ConversionReport(ConversionSummary Summary, OutputSummary O
         text.AppendLine($"dtypes:    {(s.DTypeChanges.Count == 0 ? "unchanged" : string.Join("; ", s.DTypeChanges))}");
         if (s.Synthesized.Count > 0)
         {
-            text.AppendLine($"filled in: {s.Synthesized.Count} ({string.Join(", ", s.Synthesized.Take(3))}{(s.Synthesized.Count > 3 ? ", ..." : "")}) with their defined defaults");
+            var shown = complete ? s.Synthesized : s.Synthesized.Take(3).ToList();
+            text.AppendLine($"filled in: {s.Synthesized.Count} ({string.Join(", ", shown)}{(s.Synthesized.Count > shown.Count ? ", ..." : "")}) with their defined defaults");
         }
         text.AppendLine($"ignored:   {(s.Ignored.Count == 0 ? "nothing" : string.Join("; ", s.Ignored.Select(i => $"{i.Name} ({i.Reason})")))}");
         text.Append($"sha256:    {Output.Sha256}");
         return text.ToString();
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new
+    /// <summary>One line for a batch: where it went, layout, model, tensor count, hash.</summary>
+    public string ToLine() =>
+        $"{Output.Path}: {Summary.Layout} layout, {Summary.Preset ?? "custom model"}, {Summary.TensorCount} tensors, sha256 {Output.Sha256}";
+
+    public string ToJson() => JsonSerializer.Serialize(ToJsonObject(), new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The JSON document as an object, for callers that put several in one document.</summary>
+    public object ToJsonObject() => new
     {
         input = new { format = Summary.Format, wrapper_key = Summary.WrapperKey, module_prefix_stripped = Summary.ModulePrefixStripped },
         layout = Summary.Layout,
@@ -45,5 +54,5 @@ public sealed record ConversionReport(ConversionSummary Summary, OutputSummary O
         dtype_changes = Summary.DTypeChanges.Select(c => new { from = c.From.Name(), to = c.To.Name(), tensors = c.Tensors }),
         synthesized = Summary.Synthesized,
         ignored = Summary.Ignored.Select(i => new { name = i.Name, reason = i.Reason }),
-    }, new JsonSerializerOptions { WriteIndented = true });
+    };
 }

@@ -1,24 +1,53 @@
 using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
+using System.Text.Json;
+using ClipTools.Checkpoints.Conversion;
 
 namespace ClipTools.Converter.Cli;
 
-/// <summary><c>clip-convert inspect FILE</c>: the format, every tensor, the totals and what was ignored.</summary>
+/// <summary>
+/// <c>clip-convert inspect FILE</c>: the format, the detected layout and model (or why it is not a CLIP checkpoint
+/// this tool converts), every tensor, the totals and what was ignored; as JSON with <c>--json</c>.
+/// </summary>
 public static class InspectCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public const string Name = "inspect";
+
+    public static Command Create(CliConvention cli, TextWriter stdout, TextWriter stderr)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "a checkpoint: PyTorch (zip, TorchScript or legacy), Paddle .pdparams or safetensors" };
-        var command = new Command("inspect", "List the tensors a checkpoint holds, without converting it.");
-        command.Arguments.Add(file);
-        command.SetAction(parse => ErrorReporting.Run(stderr, parse.GetValue(file)!.FullName, () => Print(parse.GetValue(file)!.FullName, stdout)));
+        var file = new Argument<string>("FILE") { Description = "a checkpoint: PyTorch (zip, TorchScript or legacy), Paddle .pdparams or safetensors" };
+        var command = new Command(Name, "Show what a checkpoint holds (format, layout, model, tensors) without converting it") { file };
+        command.SetAction(parse =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(file)!);
+            return ErrorReporting.Run(stderr, path, () => Print(path, cli.Mode(parse), stdout));
+        });
         return command;
     }
 
-    private static void Print(string path, TextWriter output)
+    private static void Print(string path, OutputMode mode, TextWriter output)
     {
+        CommandPaths.CheckInputFile(path);
         using var set = FormatDetector.Open(path);
+        var (summary, notClip) = Detect(set);
+        switch (mode)
+        {
+            case OutputMode.Quiet:
+                return;
+            case OutputMode.Json:
+                output.WriteLine(Json(set, summary, notClip));
+                return;
+        }
         output.WriteLine($"format: {set.Format.Name()} ({set.Description})");
+        if (summary is not null)
+        {
+            output.WriteLine($"layout: {summary.Layout}{(summary.ModulePrefixStripped ? " ('module.' prefix)" : "")}");
+            output.WriteLine($"model: {summary.Preset ?? "custom"} ({summary.Config})");
+        }
+        else
+        {
+            output.WriteLine($"layout: not a CLIP checkpoint clip-convert converts: {notClip}");
+        }
         if (set.WrapperKey is not null)
         {
             output.WriteLine($"state dict unwrapped from key: {set.WrapperKey}");
@@ -40,4 +69,32 @@ public static class InspectCommand
             output.WriteLine($"  {i.Name}: {i.Reason}");
         }
     }
+
+    /// <summary>The layout and model a conversion would find (extra keys allowed), or the reason it would stop.</summary>
+    private static (ConversionSummary? Summary, string? NotClip) Detect(TensorSet set)
+    {
+        try
+        {
+            return (ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true)).Summary, null);
+        }
+        catch (CheckpointFormatException e)
+        {
+            return (null, e.ToOneLine());
+        }
+    }
+
+    private static string Json(TensorSet set, ConversionSummary? summary, string? notClip) => JsonSerializer.Serialize(new
+    {
+        format = set.Format.Name(),
+        description = set.Description,
+        layout = summary?.Layout,
+        model = summary is null ? null : new { preset = summary.Preset, config = summary.Config.ToString() },
+        not_clip = notClip,
+        wrapper_key = set.WrapperKey,
+        module_prefix = summary?.ModulePrefixStripped,
+        metadata = set.Metadata.ToDictionary(m => m.Key, m => m.Value),
+        tensors = set.Tensors.Select(t => new { name = t.Name, dtype = t.DType.Name(), shape = t.Shape }),
+        total_bytes = set.TotalBytes,
+        ignored = set.Ignored.Select(i => new { name = i.Name, reason = i.Reason }),
+    }, new JsonSerializerOptions { WriteIndented = true });
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
+using ClipTools.Converter.Cli;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
@@ -13,11 +14,11 @@ namespace ClipTools.Verifier.Commands;
 /// </summary>
 internal static class CompareCommand
 {
-    public static Command Create()
+    public static Command Create(CliConvention cli, TextWriter stderr)
     {
         var fixture = new Argument<string>("FIXTURE") { Description = "the reference fixture (.safetensors)" };
         var candidate = new Argument<string>("CANDIDATE") { Description = "the port's activations: .safetensors or .npz, named tap.<name> / output.<name> (or plain <name>)" };
-        var judgement = new JudgementOptions();
+        var judgement = new JudgementOptions(cli);
         var command = new Command("compare", "Judge another port's activation dump against a fixture") { fixture, candidate };
         judgement.AddTo(command);
         command.SetAction(parse =>
@@ -25,11 +26,15 @@ internal static class CompareCommand
             var rule = judgement.Rule(parse);
             var fixturePath = parse.GetValue(fixture)!;
             var candidatePath = parse.GetValue(candidate)!;
+            using var progress = VerifyProgress.For(stderr, judgement.Mode(parse) is OutputMode.Summary or OutputMode.Verbose, 2);
+            progress.Step($"reading {Path.GetFileName(fixturePath)}");
             using var reference = Fixture.Open(fixturePath);
+            progress.Step($"reading and judging {Path.GetFileName(candidatePath)}");
             using var dump = TensorFile.Open(candidatePath);
             var results = FixtureComparison.Compare(reference, CandidateActivations.FromDump(dump), RunMode.Chained, new TapJudge(rule));
             var subject = new ReportSubject(Path.GetFileName(candidatePath), Path.GetFileName(fixturePath),
                 ConfigText: reference.Config.ToString(), Producer: "dump (clip-verify compare)");
+            progress.Dispose();
             return judgement.Publish(parse, new VerificationReport(subject, rule, [results]));
         });
         return command;

@@ -1,11 +1,12 @@
 using System.CommandLine;
+using ClipTools.Converter.Cli;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
 
 namespace ClipTools.Verifier.Commands;
 
 /// <summary>The options every verifying command shares: how taps are judged and where reports go.</summary>
-internal sealed class JudgementOptions
+internal sealed class JudgementOptions(CliConvention cli)
 {
     private readonly Option<string?> _tolerance = new("--tolerance")
     {
@@ -42,16 +43,42 @@ internal sealed class JudgementOptions
         return new ToleranceRule(Tolerance.Parse(tolerance), overrides);
     }
 
-    /// <summary>Prints the table, writes the report files if asked, and returns the exit code (0 pass, 1 fail).</summary>
+    /// <summary>The output mode (summary, -q, -v, --json) the command was run with.</summary>
+    public OutputMode Mode(ParseResult parse) => cli.Mode(parse);
+
+    /// <summary>
+    /// Prints the result (the short summary; the full tables with -v; the JSON report with --json; nothing with -q),
+    /// writes the report files if asked, and returns the exit code (0 pass, 1 fail).
+    /// </summary>
     public int Publish(ParseResult parse, VerificationReport report)
     {
         var output = parse.InvocationConfiguration.Output;
-        TerminalReport.Write(report, output, colour: !parse.GetValue(_noColor) && TerminalReport.ColourByDefault());
+        var colour = !parse.GetValue(_noColor) && TerminalReport.ColourByDefault();
+        var mode = cli.Mode(parse);
+        switch (mode)
+        {
+            case OutputMode.Verbose:
+                TerminalReport.Write(report, output, colour);
+                break;
+            case OutputMode.Summary:
+                output.Write(TerminalSummary.Render(report, colour));
+                break;
+            case OutputMode.Json:
+                output.WriteLine(JsonReport.Render(report));
+                break;
+        }
         if (parse.GetValue(_report) is { } directory)
         {
             var files = ReportWriter.WriteAll(report, directory);
             var html = files.FirstOrDefault(f => f.EndsWith(ReportWriter.Html, StringComparison.Ordinal)) ?? files[0];
-            output.WriteLine($"report: {Path.GetFullPath(html)} (and {files.Count - 1} more files in {Path.GetFullPath(directory)})");
+            if (mode is OutputMode.Summary or OutputMode.Verbose)
+            {
+                output.WriteLine($"report: {Path.GetFullPath(html)} (and {files.Count - 1} more files in {Path.GetFullPath(directory)})");
+            }
+        }
+        else if (mode is OutputMode.Summary && !report.Passed)
+        {
+            output.WriteLine("every tap: -v, or --report FOLDER for the full report");
         }
         return report.ExitCode;
     }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
+using System.Text.Json;
+using ClipTools.Converter.Cli;
 using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Runner;
@@ -14,18 +16,18 @@ namespace ClipTools.Verifier.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create()
+    public static Command Create(CliConvention cli)
     {
         var model = new Argument<string>("model") { Description = "weights (.dat)" };
         var inputs = new Option<string>("--inputs") { Description = "image (float32 NCHW) and text (int64 ids) in .npz or .safetensors", Required = true };
         var output = new Option<string>("--out") { Description = "where to write the outputs (.safetensors)", Required = true };
         var command = new Command("run", "Run the model on given inputs and write its features and logits") { model, inputs, output };
         command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(inputs)!, result.GetValue(output)!,
-            result.InvocationConfiguration.Output));
+            result.InvocationConfiguration.Output, cli.Mode(result)));
         return command;
     }
 
-    private static int Run(string modelPath, string inputsPath, string outputPath, TextWriter stdout)
+    private static int Run(string modelPath, string inputsPath, string outputPath, TextWriter stdout, OutputMode mode)
     {
         if (OutputFormats.FromPath(outputPath) != OutputFormat.Safetensors)
         {
@@ -46,7 +48,20 @@ internal static class RunCommand
             Entry("logits_per_text", perText),
         };
         var summary = OutputFile.Write(outputPath, new SafetensorsWriter(), entries);
-        stdout.WriteLine($"wrote {summary.Path}: {string.Join(", ", entries.Select(e => $"{e.Name} {e.ShapeText}"))}; sha256 {summary.Sha256}");
+        switch (mode)
+        {
+            case OutputMode.Json:
+                stdout.WriteLine(JsonSerializer.Serialize(new
+                {
+                    path = summary.Path,
+                    sha256 = summary.Sha256,
+                    outputs = entries.Select(e => new { name = e.Name, dtype = "float32", shape = e.Shape }),
+                }, new JsonSerializerOptions { WriteIndented = true }));
+                break;
+            case OutputMode.Summary or OutputMode.Verbose:
+                stdout.WriteLine($"wrote {summary.Path}: {string.Join(", ", entries.Select(e => $"{e.Name} {e.ShapeText}"))}; sha256 {summary.Sha256}");
+                break;
+        }
         return 0;
     }
 

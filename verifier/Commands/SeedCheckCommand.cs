@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using ClipTools.Converter.Cli;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Runner;
@@ -13,7 +15,7 @@ namespace ClipTools.Verifier.Commands;
 /// </summary>
 internal static class SeedCheckCommand
 {
-    public static Command Create()
+    public static Command Create(CliConvention cli)
     {
         var pairs = new Argument<string[]>("weights-and-fixture")
         {
@@ -24,17 +26,18 @@ internal static class SeedCheckCommand
         {
             pairs,
         };
-        command.SetAction(result => Run(result.GetValue(pairs)!, result.InvocationConfiguration.Output));
+        command.SetAction(result => Run(result.GetValue(pairs)!, result.InvocationConfiguration.Output, cli.Mode(result)));
         return command;
     }
 
-    private static int Run(string[] paths, TextWriter stdout)
+    private static int Run(string[] paths, TextWriter stdout, OutputMode mode)
     {
         if (paths.Length % 2 != 0)
         {
             throw new UsageException("give MODEL.dat FIXTURE.safetensors pairs");
         }
         var rows = new List<string[]> { new[] { "model", "TorchSharp fp32", "PyTorch fp32", "PyTorch fp64", "|TorchSharp - fp64|" } };
+        var json = new List<object>();
         for (var i = 0; i < paths.Length; i += 2)
         {
             using var fixture = Fixture.Open(paths[i + 1]);
@@ -54,8 +57,17 @@ internal static class SeedCheckCommand
             var torch64 = fixture.ReadDoubles("output.seed_logit")[0];
             rows.Add([Path.GetFileNameWithoutExtension(paths[i]), Format(ours), Format(torch32), Format(torch64),
                 Math.Abs(ours - torch64).ToString("E2", CultureInfo.InvariantCulture)]);
+            json.Add(new { model = paths[i], fixture = paths[i + 1], torchsharp_fp32 = ours, pytorch_fp32 = torch32, pytorch_fp64 = torch64 });
         }
-        stdout.WriteLine(TextTable.Render(rows));
+        switch (mode)
+        {
+            case OutputMode.Json:
+                stdout.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+                break;
+            case OutputMode.Summary or OutputMode.Verbose:
+                stdout.WriteLine(TextTable.Render(rows));
+                break;
+        }
         return 0;
     }
 

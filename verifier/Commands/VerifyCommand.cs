@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClipTools.Converter.Cli;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
@@ -13,18 +14,21 @@ namespace ClipTools.Verifier.Commands;
 /// </summary>
 internal static class VerifyCommand
 {
-    public static void AddTo(RootCommand root)
+    public const string Name = "verify";
+
+    public static Command Create(CliConvention cli, TextWriter stderr)
     {
         var model = new Argument<string>("MODEL") { Description = "weights: a TorchSharp .dat, or any checkpoint clip-convert reads" };
         var fixture = new Argument<string>("FIXTURE") { Description = "a reference fixture (.safetensors, see docs/fixture-format.md)" };
         var mode = new Option<string>("--mode") { Description = "chained, isolated or both", DefaultValueFactory = _ => "both" };
         mode.AcceptOnlyFromAmong("chained", "isolated", "both");
-        var judgement = new JudgementOptions();
-        root.Arguments.Add(model);
-        root.Arguments.Add(fixture);
-        root.Options.Add(mode);
-        judgement.AddTo(root);
-        root.SetAction(parse =>
+        var judgement = new JudgementOptions(cli);
+        var command = new Command(Name, "Run the TorchSharp CLIP on a fixture's inputs and judge every tap (the command name may be left out)")
+        {
+            model, fixture, mode,
+        };
+        judgement.AddTo(command);
+        command.SetAction(parse =>
         {
             var modes = parse.GetValue(mode) switch
             {
@@ -35,13 +39,22 @@ internal static class VerifyCommand
             var rule = judgement.Rule(parse);
             var modelPath = parse.GetValue(model)!;
             var fixturePath = parse.GetValue(fixture)!;
+            using var progress = VerifyProgress.For(stderr, judgement.Mode(parse) is OutputMode.Summary or OutputMode.Verbose, 2 + modes.Length);
+            progress.Step($"reading {Path.GetFileName(fixturePath)}");
             using var reference = Fixture.Open(fixturePath);
+            progress.Step($"loading {Path.GetFileName(modelPath)}");
             using var clip = ModelLoader.Load(modelPath);
             var judge = new TapJudge(rule);
-            var results = modes.Select(m => FixtureComparison.Compare(reference, ModelRun.Run(clip, reference, m), m, judge)).ToList();
+            var results = modes.Select(m =>
+            {
+                progress.Step($"{ReportFormat.Mode(m)} run and judgement of {reference.Taps.Count} taps");
+                return FixtureComparison.Compare(reference, ModelRun.Run(clip, reference, m), m, judge);
+            }).ToList();
             var subject = new ReportSubject(Path.GetFileName(modelPath), Path.GetFileName(fixturePath),
                 ConfigText: clip.Config.ToString(), Producer: "TorchSharp (clip-verify)");
+            progress.Dispose();
             return judgement.Publish(parse, new VerificationReport(subject, rule, results));
         });
+        return command;
     }
 }
