@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace ClipTools.Converter.Cli;
 
@@ -28,7 +29,9 @@ public sealed class CliConvention
     {
         Tool = tool;
         DefaultCommand = defaultCommand;
-        Root = new RootCommand(description);
+        // A root named after the tool, not after the running executable (a test host, dotnet), so help and usage
+        // lines read the same however the tool is started.
+        Root = new Command(tool, description) { new HelpOption(), new VersionOption() };
         Root.Options.Add(Json);
         Root.Options.Add(Quiet);
         Root.Options.Add(Verbose);
@@ -38,7 +41,7 @@ public sealed class CliConvention
 
     public string DefaultCommand { get; }
 
-    public RootCommand Root { get; }
+    public Command Root { get; }
 
     public Option<bool> Json { get; } = new("--json") { Description = "print the result as JSON on stdout", Recursive = true };
 
