@@ -8,22 +8,25 @@ public class TapJudgeTests
     private static readonly double[] Torch32 = Array.ConvertAll(Reference, v => v + 1e-7);
 
     [Fact]
-    public void RatioRuleIsTwicePyTorchFloat32ErrorPlusFourUlpsOfTheReference()
+    public void NoiseRuleIsTwiceTheFBoundOnThePooledNoisePlusFourUlpsOfTheReference()
     {
         var rule = new Torch32RatioRule();
         var referenceRms = ErrorMetrics.Rms(Reference);
-        var bound = (2 * 1e-7) + (4 * Math.Pow(2, -23) * referenceRms);
-        Assert.Equal(bound, rule.Bound(1e-7, referenceRms));
+        double[] runs = [1.2e-7, 0.8e-7, 1.1e-7];
+        var noise = new Float32Noise([ErrorMetrics.RmsError(Torch32, Reference), .. runs], 4);
+        var q = Math.Sqrt(FisherQuantile.Upper(noise.DegreesOfFreedom, 4 * noise.DegreesOfFreedom, 1e-6));
+        var bound = (2 * q * noise.Scale) + (4 * Math.Pow(2, -23) * referenceRms);
+        Assert.Equal(bound, rule.Bound(noise, referenceRms), 15);
 
         // Just inside and just outside the bound, with a uniform error so that RMS error = |error|.
         var judge = new TapJudge(rule);
-        var inside = judge.Judge("t", "image", [4], Array.ConvertAll(Reference, v => v + (bound * 0.999)), Reference, Torch32);
-        var outside = judge.Judge("t", "image", [4], Array.ConvertAll(Reference, v => v + (bound * 1.001)), Reference, Torch32);
+        var inside = judge.Judge("t", "image", [4], Array.ConvertAll(Reference, v => v + (bound * 0.999)), Reference, Torch32, runs);
+        var outside = judge.Judge("t", "image", [4], Array.ConvertAll(Reference, v => v + (bound * 1.001)), Reference, Torch32, runs);
         Assert.True(inside.Passed);
         Assert.Null(inside.Reason);
         Assert.False(outside.Passed);
         Assert.Contains("bound", outside.Reason);
-        Assert.Equal(bound * 1.001 / 1e-7, outside.Ratio, 6);
+        Assert.Equal(bound * 1.001 / ErrorMetrics.RmsError(Torch32, Reference), outside.Ratio, 6);
     }
 
     [Fact]
@@ -129,7 +132,7 @@ public class TapJudgeTests
         var result = new TapJudge(new ToleranceRule(new Tolerance(1e-6, 0))).Judge("t", "image", [4], candidate, Reference, Torch32);
         Assert.True(result.Passed);
         Assert.Equal(3, result.Ratio, 6);
-        Assert.Equal(new Torch32RatioRule().Bound(1e-7, ErrorMetrics.Rms(Reference)), result.Bound, 15);
+        Assert.Equal(new Torch32RatioRule().Bound(new Float32Noise([ErrorMetrics.RmsError(Torch32, Reference)], 4), ErrorMetrics.Rms(Reference)), result.Bound, 15);
     }
 
     [Fact]

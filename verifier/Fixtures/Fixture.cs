@@ -26,13 +26,37 @@ public sealed class Fixture : IDisposable
         Config = manifest.Model.ToConfig();
         Taps = manifest.Taps.Select(t => new FixtureTap(t.Name, t.Tower, t.Shape)).ToList();
         Outputs = manifest.Outputs;
+        Version = manifest.Version;
+        _noise = manifest.Noise?.RmsError ?? [];
+        NoiseRunCount = manifest.Noise?.Runs ?? 0;
     }
+
+    /// <summary>The fixture format versions this reader understands (docs/fixture-format.md).</summary>
+    public const int LatestVersion = 2;
+
+    private readonly Dictionary<string, double[]> _noise;
 
     public string Path => _path;
 
     public ClipConfig Config { get; }
     public IReadOnlyList<FixtureTap> Taps { get; }
     public IReadOnlyList<string> Outputs { get; }
+    public int Version { get; }
+
+    /// <summary>How many perturbed float32 runs the fixture records (0 for version 1).</summary>
+    public int NoiseRunCount { get; }
+
+    /// <summary>
+    /// The RMS errors of the perturbed float32 runs at <paramref name="tensor"/> (<c>tap.NAME</c> or
+    /// <c>output.NAME</c>), or null where the fixture has none.
+    /// </summary>
+    public IReadOnlyList<double>? NoiseRuns(string tensor) => _noise.GetValueOrDefault(tensor);
+
+    /// <summary>What this fixture lacks that the verifier would use, one line each (empty for a current fixture).</summary>
+    public IReadOnlyList<string> Lacks =>
+        NoiseRunCount == 0
+            ? [$"version {Version} fixture: no perturbed float32 runs, so float32 noise is one sample per tap and small outputs are judged loosely (regenerate with dump_reference.py)"]
+            : [];
 
     public static Fixture Open(string path)
     {
@@ -97,9 +121,19 @@ public sealed class Fixture : IDisposable
         {
             throw new FixtureFormatException(path, $"manifest: {e.Message.Split(". ")[0]}");
         }
-        if (manifest.Format != "clip-fixture" || manifest.Version != 1)
+        if (manifest.Format != "clip-fixture" || manifest.Version is < 1 or > LatestVersion)
         {
-            throw new FixtureFormatException(path, $"manifest format '{manifest.Format}' version {manifest.Version} is not clip-fixture 1");
+            throw new FixtureFormatException(path, $"manifest format '{manifest.Format}' version {manifest.Version} is not clip-fixture 1 to {LatestVersion}");
+        }
+        if (manifest.Noise is { } noise)
+        {
+            foreach (var (name, runs) in noise.RmsError)
+            {
+                if (runs.Length != noise.Runs || runs.Any(r => !double.IsFinite(r) || r < 0))
+                {
+                    throw new FixtureFormatException(path, $"noise.rms_error['{name}'] is not {noise.Runs} finite non-negative numbers");
+                }
+            }
         }
         var shapes = file.Tensors.ToDictionary(t => t.Name, t => t.Shape);
         foreach (var tap in manifest.Taps)
@@ -133,7 +167,10 @@ public sealed class Fixture : IDisposable
         int Version,
         ManifestModel Model,
         List<ManifestTap> Taps,
-        List<string> Outputs);
+        List<string> Outputs,
+        ManifestNoise? Noise = null);
+
+    private sealed record ManifestNoise(int Runs, Dictionary<string, double[]> RmsError);
 
     private sealed record ManifestTap(string Name, string Tower, long[] Shape);
 

@@ -12,10 +12,13 @@ public sealed class TapJudge(JudgementRule rule)
     public JudgementRule Rule { get; } = rule;
 
     /// <param name="torch32">PyTorch's float32 activation (the fixture's <c>fp32.tap.NAME</c>), widened.</param>
+    /// <param name="noiseRuns">RMS errors of the fixture's perturbed float32 runs at this tap (docs/judgement.md);
+    /// null for a fixture without them, whose noise is then the one plain float32 run.</param>
     /// <exception cref="ArgumentException">Lengths contradict <paramref name="shape"/>, or the reference or the
     /// float32 reference holds NaN/Inf: bad input, not a failing candidate.</exception>
     public TapResult Judge(string name, string tower, IReadOnlyList<long> shape,
-        ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32)
+        ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
+        IReadOnlyList<double>? noiseRuns = null)
     {
         var metrics = TapMetrics.Compute(candidate, reference, shape);
         if (torch32.Length != reference.Length || !AllFinite(torch32))
@@ -26,7 +29,8 @@ public sealed class TapJudge(JudgementRule rule)
         var ratio = Ratio(metrics.RmsError, torch32Rms);
         // The ratio rule's bound is reported in tolerance mode too (with the default factor and floor).
         var ratioRule = Rule as Torch32RatioRule ?? new Torch32RatioRule();
-        var bound = ratioRule.Bound(torch32Rms, metrics.ReferenceRms);
+        var noise = new Float32Noise([torch32Rms, .. noiseRuns ?? []], metrics.Count);
+        var bound = ratioRule.Bound(noise, metrics.ReferenceRms);
 
         ToleranceOutcome? tolerance = null;
         bool passed;
@@ -51,9 +55,9 @@ public sealed class TapJudge(JudgementRule rule)
         {
             passed = metrics.RmsError <= bound;
             reason = passed ? null : Invariant(
-                $"RMS error {metrics.RmsError:0.000e+0} > bound {bound:0.000e+0} = {ratioRule.Factor:G} x PyTorch float32 {torch32Rms:0.000e+0} + {ratioRule.FloorUlps:G} ulp floor");
+                $"RMS error {metrics.RmsError:0.000e+0} > bound {bound:0.000e+0} = {ratioRule.Factor:G} x q {noise.PredictionFactor(ratioRule.Tail):0.00} x float32 noise {noise.Scale:0.000e+0} ({noise.Runs} runs, nu {noise.DegreesOfFreedom:0.#}) + {ratioRule.FloorUlps:G} ulp floor");
         }
-        return new TapResult(name, tower, [.. shape], metrics, torch32Rms, ratio, bound, tolerance, passed, reason);
+        return new TapResult(name, tower, [.. shape], metrics, torch32Rms, ratio, bound, tolerance, passed, reason) { Noise = noise };
     }
 
     /// <summary>The result for a candidate whose shape differs from the reference's: nothing to compare, a failure.</summary>

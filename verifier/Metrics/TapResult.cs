@@ -21,4 +21,7 @@ public sealed record TapResult(
 {
     /// <summary>The shape the candidate had where it differs from <see cref="Shape"/>, else null.</summary>
     public long[]? CandidateShape { get; init; }
+
+    /// <summary>The float32 noise estimate the bound rests on; null where nothing was compared.</summary>
+    public Float32Noise? Noise { get; init; }
 }

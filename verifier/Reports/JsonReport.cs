@@ -94,6 +94,7 @@ public static class JsonReport
                 json.WriteString("description", rule.Describe());
                 Number(json, "factor", ratio.Factor);
                 Number(json, "floor_ulps", ratio.FloorUlps);
+                Number(json, "tail", ratio.Tail);
                 break;
             case ToleranceRule tolerance:
                 json.WriteString("kind", "tolerance");

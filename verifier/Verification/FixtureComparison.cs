@@ -38,6 +38,7 @@ public static class FixtureComparison
         {
             return TapJudge.ShapeMismatch(name, tower, shape, candidate.Shape);
         }
-        return judge.Judge(name, tower, shape, candidate.Values, fixture.ReadDoubles(reference), fixture.ReadDoubles($"fp32.{reference}"));
+        return judge.Judge(name, tower, shape, candidate.Values, fixture.ReadDoubles(reference), fixture.ReadDoubles($"fp32.{reference}"),
+            fixture.NoiseRuns(reference));
     }
 }
