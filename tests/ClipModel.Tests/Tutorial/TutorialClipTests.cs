@@ -1,6 +1,6 @@
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Model.Taps;
-using ClipTools.Model.Tutorial;
+using ClipTools.Families.Tutorial;
 using ClipTools.Model.Weights;
 using ClipTools.Testing;
 using ClipTools.Verifier.Metrics;

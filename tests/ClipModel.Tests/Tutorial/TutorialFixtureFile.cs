@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClipTools.Checkpoints.Formats;
-using ClipTools.Model.Tutorial;
+using ClipTools.Families.Tutorial;
 using ClipTools.Verifier.Fixtures;
 
 namespace ClipTools.ClipModel.Tests.Tutorial;

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>PyTorch's <c>nn.TransformerEncoder</c> without a final norm: the layers in order, <c>layers.0</c>, ...</summary>
 public sealed class TransformerEncoder : nn.Module<Tensor, Tensor>

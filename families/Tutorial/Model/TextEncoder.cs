@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// The tutorial CLIP's text encoder: token embeddings plus the sinusoidal encoding, a stack of PyTorch encoder

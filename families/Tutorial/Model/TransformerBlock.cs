@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// The ViT's pre-norm block: x + dropout(attn(norm1(x))), then + dropout(mlp(norm2(x))). One <c>dropout</c>

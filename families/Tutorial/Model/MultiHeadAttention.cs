@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// The ViT's self-attention, batch first, with one fused <c>qkv_proj</c>: its output splits as [3, heads, head_dim]

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>The ViT's patch embedding: a strided convolution (with bias), flattened to a token sequence.</summary>
 public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>

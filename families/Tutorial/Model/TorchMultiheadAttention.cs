@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// PyTorch's <c>nn.MultiheadAttention</c> as <c>nn.TransformerEncoderLayer</c> uses it: self-attention, no mask,

@@ -2,7 +2,7 @@ using TorchSharp;
 using ClipTools.Model.Taps;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// The tutorial CLIP's taps (docs/taps.md): module paths of the seed's model, in execution order, recorded with

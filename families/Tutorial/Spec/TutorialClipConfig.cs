@@ -1,4 +1,4 @@
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// The arguments of the tutorial CLIP's <c>CLIP.__init__</c> (shared seed <c>tutorial_clip.md</c>), one for one.
@@ -28,9 +28,9 @@ public sealed record TutorialClipConfig(
     /// <summary>Why this config cannot build the seed's model, or null when it can.</summary>
     public string? Problem() => this switch
     {
-        _ when new[] { ImageSize, PatchSize, InChannels, VocabSize, EmbedDim, NumHeads, NumLayers, MlpHiddenDim,
-                       DModel, TextNumLayers, TextNumHeads, TextDFf, MaxLen }.Any(v => v <= 0) =>
-            "every size must be positive",
+        _ when new[] { ImageSize, PatchSize, InChannels, VocabSize, EmbedDim, NumHeads, MlpHiddenDim, DModel,
+                       TextNumHeads, TextDFf, MaxLen }.Any(v => v <= 0) || NumLayers < 0 || TextNumLayers < 0 =>
+            "every size must be positive (layer counts at least 0)",
         _ when Grid == 0 => $"patch_size {PatchSize} is larger than image_size {ImageSize}",
         _ when EmbedDim % NumHeads != 0 => $"embed_dim {EmbedDim} is not divisible by num_heads {NumHeads}",
         _ when DModel % TextNumHeads != 0 => $"d_model {DModel} is not divisible by text_num_heads {TextNumHeads}",

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// Sinusoidal positional encoding, added to the first L rows. The table is the buffer <c>pe</c>

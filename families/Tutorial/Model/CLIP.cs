@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>
 /// The tutorial CLIP (shared seed <c>tutorial_clip.md</c>): a <see cref="ViT"/> and a <see cref="TextEncoder"/>

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClipTools.Model.Tutorial;
+namespace ClipTools.Families.Tutorial;
 
 /// <summary>The ViT block's MLP: <c>fc1</c>, exact (erf) GELU, <c>fc2</c>.</summary>
 public sealed class MLP : nn.Module<Tensor, Tensor>
