@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Checkpoints.Conversion;
@@ -88,33 +89,16 @@ public static class FloatBits
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "not a float dtype"),
     };
 
-    /// <summary>The index of the first NaN or infinity, or -1. Tests the exponent bits only (no decoding).</summary>
+    /// <summary>The index of the first NaN or infinity, or -1. Tests the exponent bits only (no decoding), vectorised.</summary>
     public static long FirstNonFinite(ReadOnlySpan<byte> bytes, DType dtype)
     {
         switch (dtype)
         {
             case DType.Float16:
             case DType.BFloat16:
-                {
-                    var mask = dtype == DType.Float16 ? (ushort)0x7c00 : (ushort)0x7f80;
-                    for (var i = 0; i < bytes.Length / 2; i++)
-                    {
-                        if ((BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]) & mask) == mask)
-                        {
-                            return i;
-                        }
-                    }
-                    return -1;
-                }
+                return FloatKernels.FirstNonFinite16(MemoryMarshal.Cast<byte, ushort>(bytes), dtype == DType.BFloat16);
             case DType.Float32:
-                for (var i = 0; i < bytes.Length / 4; i++)
-                {
-                    if ((BinaryPrimitives.ReadUInt32LittleEndian(bytes[(i * 4)..]) & 0x7f800000u) == 0x7f800000u)
-                    {
-                        return i;
-                    }
-                }
-                return -1;
+                return FloatKernels.FirstNonFinite32(MemoryMarshal.Cast<byte, uint>(bytes));
             case DType.Float64:
                 for (var i = 0; i < bytes.Length / 8; i++)
                 {

@@ -9,25 +9,7 @@ namespace ClipTools.Checkpoints.Conversion;
 /// </summary>
 public static class ValueChecks
 {
-    public static MappedTensor CheckedAs(MappedTensor t, DType output) => t.With(output, bytes =>
-    {
-        if (!t.DType.IsFloat())
-        {
-            return DTypeConverter.Convert(bytes, t.DType, output);
-        }
-        var bad = FloatBits.FirstNonFinite(bytes, t.DType);
-        if (bad >= 0)
-        {
-            throw ConversionErrors.NonFinite(t.Name, bad, FloatBits.Read(bytes, t.DType, bad));
-        }
-        var converted = DTypeConverter.Convert(bytes, t.DType, output);
-        var overflow = FloatBits.FirstNonFinite(converted, output);
-        if (overflow >= 0)
-        {
-            throw ConversionErrors.Overflow(t.Name, overflow, FloatBits.Read(bytes, t.DType, overflow), output);
-        }
-        return converted;
-    });
+    public static MappedTensor CheckedAs(MappedTensor t, DType output) => t.With(output, new CheckedConversionBytes(t, output));
 
     /// <summary>The dtype a tensor is written in: integers as int64, floats as asked.</summary>
     public static DType OutputDTypeOf(MappedTensor t, OutputDType requested) =>

@@ -96,11 +96,11 @@ public static class LayoutMapper
                     dropped.Add(new IgnoredItem(t.Name, $"{layout.Name} layout has no such tensor: {rule.Why}"));
                     break;
                 case RuleKind.Rename:
-                    result.Add(t.Renamed(names[0], t.Shape, RuleKind.Rename, t.ReadBytes));
+                    result.Add(t.Renamed(names[0], t.Shape, RuleKind.Rename));
                     break;
                 case RuleKind.Reshape:
                     RequireElements(t, rule.SourceShape!);
-                    result.Add(t.Renamed(names[0], rule.SourceShape!, RuleKind.Reshape, t.ReadBytes));
+                    result.Add(t.Renamed(names[0], rule.SourceShape!, RuleKind.Reshape));
                     break;
                 case RuleKind.Transpose:
                     var (rows, cols) = Matrix(t.Name, t.Shape);
@@ -167,7 +167,7 @@ public static class LayoutMapper
         switch (rule.Kind)
         {
             case RuleKind.Rename:
-                return new MappedTensor(canonical, first.DType, first.Shape, names, rule.Kind, first.ReadBytes);
+                return new MappedTensor(canonical, first.DType, first.Shape, names, rule.Kind, first.Bytes);
             case RuleKind.Reshape:
                 if (first.ElementCount != TensorEntry.ElementCountOf(rule.CanonicalShape!))
                 {
@@ -175,7 +175,7 @@ public static class LayoutMapper
                         $"'{first.Name}' has shape {first.ShapeText}; '{canonical}' needs {TensorEntry.ElementCountOf(rule.CanonicalShape!)} element(s)",
                         new FormatPlace(Key: first.Name));
                 }
-                return new MappedTensor(canonical, first.DType, rule.CanonicalShape!, names, rule.Kind, first.ReadBytes);
+                return new MappedTensor(canonical, first.DType, rule.CanonicalShape!, names, rule.Kind, first.Bytes);
             case RuleKind.Transpose:
                 {
                     var (rows, cols) = Matrix(first.Name, first.Shape);
@@ -223,10 +223,14 @@ public static class LayoutMapper
             throw new CheckpointFormatException($"'{parts[0].Name}' is a scalar; '{canonical}' stacks tensors", new FormatPlace(Key: parts[0].Name));
         }
         long[] joined = [shapes.Sum(s => s[0]), .. shapes[0].Skip(1)];
+        if (!transpose)
+        {
+            // Stacking along dim 0 is laying the parts end to end: ranged reads pass through.
+            return new MappedTensor(canonical, parts[0].DType, joined, parts.Select(p => p.Name).ToList(), kind,
+                new ConcatBytes(parts.Select(p => (p.Bytes, p.ByteCount)).ToList()));
+        }
         return new MappedTensor(canonical, parts[0].DType, joined, parts.Select(p => p.Name).ToList(), kind, () =>
-            TensorOps.Concat(parts.Select(p => transpose
-                ? TensorOps.Transpose2D(p.ReadBytes(), p.Shape[0], p.Shape[1], p.DType.Size())
-                : p.ReadBytes())));
+            TensorOps.Concat(parts.Select(p => TensorOps.Transpose2D(p.ReadBytes(), p.Shape[0], p.Shape[1], p.DType.Size()))));
     }
 
     /// <summary>The inverse of <see cref="Join"/>: equal slices along dim 0, each transposed for TransposeConcat.</summary>
@@ -245,12 +249,14 @@ public static class LayoutMapper
             if (rule.Kind == RuleKind.TransposeConcat)
             {
                 var (rows, cols) = Matrix(whole.Name, part);
+                var slice = new SliceBytes(whole.Bytes, whole.ByteCount, index * (whole.ByteCount / n), whole.ByteCount / n);
                 yield return whole.Renamed(names[i], [cols, rows], rule.Kind,
-                    () => TensorOps.Transpose2D(TensorOps.Slice(whole.ReadBytes(), index, n), rows, cols, whole.DType.Size()));
+                    () => TensorOps.Transpose2D(slice.ReadAll(), rows, cols, whole.DType.Size()));
             }
             else
             {
-                yield return whole.Renamed(names[i], part, rule.Kind, () => TensorOps.Slice(whole.ReadBytes(), index, n));
+                yield return new MappedTensor(names[i], whole.DType, part, [whole.Name], rule.Kind,
+                    new SliceBytes(whole.Bytes, whole.ByteCount, index * (whole.ByteCount / n), whole.ByteCount / n));
             }
         }
     }

@@ -64,5 +64,13 @@ public sealed class ConversionProgress : IDisposable
             inner.CopyTo(destination);
             progress.Add(length);
         }
+
+        public override bool HasRanges => inner.HasRanges;
+
+        public override void CopyRange(long start, Span<byte> destination)
+        {
+            inner.CopyRange(start, destination);
+            progress.Add(destination.Length);
+        }
     }
 }

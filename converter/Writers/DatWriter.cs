@@ -37,7 +37,7 @@ public sealed class DatWriter : ITensorFileWriter
 
     public IReadOnlyList<WrittenTensor> Write(Stream output, IReadOnlyList<TensorEntry> tensors)
     {
-        TensorStaging.CheckUniqueNames(tensors);
+        TensorStreamer.CheckUniqueNames(tensors);
         foreach (var t in tensors)
         {
             if (ElementTypeCode(t.DType) is null)
@@ -45,7 +45,7 @@ public sealed class DatWriter : ITensorFileWriter
                 throw new OutputException($"'{t.Name}': TorchSharp has no element type for {t.DType.Name()}");
             }
         }
-        var staging = new TensorStaging();
+        var streamer = new TensorStreamer();
         using var writer = new BinaryWriter(output, new UTF8Encoding(false, true), leaveOpen: true);
         writer.Write7BitEncodedInt64(tensors.Count);
         foreach (var t in tensors)
@@ -57,9 +57,10 @@ public sealed class DatWriter : ITensorFileWriter
             {
                 writer.Write7BitEncodedInt64(d);
             }
-            writer.Write(staging.Stage(t, t.DType));
+            writer.Flush();
+            streamer.Write(t, t.DType, output);
         }
         writer.Flush();
-        return staging.Written;
+        return streamer.Written;
     }
 }

@@ -9,7 +9,7 @@ namespace ClipTools.Converter.Writers;
 /// <summary>
 /// Puts an output on disk so that it is either complete and verified or absent: the writer writes a temporary file
 /// next to the destination (same directory, so the final rename stays on one file system), which is flushed to
-/// disk, read back with the format's reader and compared tensor by tensor (dtype, shape, SHA-256 of the bytes)
+/// disk, read back with the format's reader and compared tensor by tensor (dtype, shape, checksum of the bytes)
 /// with what the writer meant to write, and only then renamed over the destination. On any failure the temporary
 /// file is deleted and an existing destination is left as it was.
 /// </summary>
@@ -27,14 +27,20 @@ public static class OutputFile
         try
         {
             IReadOnlyList<WrittenTensor> written;
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            long length;
+            string sha256;
+            // Unbuffered: the pipeline hands the file whole 1 MiB blocks, hashed on the way (HashingPipeline).
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
             {
-                written = writer.Write(stream, tensors);
+                using (var pipeline = new HashingPipeline(stream))
+                {
+                    written = writer.Write(pipeline, tensors);
+                    (length, sha256) = pipeline.Complete();
+                }
                 stream.Flush(flushToDisk: true);
             }
             beforeReadBack?.Invoke(temporary);
-            Verify(temporary, writer.Format, written);
-            var (length, sha256) = HashFile(temporary);
+            Verify(temporary, writer.Format, written, length);
             File.Move(temporary, target, overwrite: true);
             return new OutputSummary(target, writer.Format, written, length, sha256);
         }
@@ -57,8 +63,17 @@ public static class OutputFile
         }
     }
 
-    private static void Verify(string path, OutputFormat format, IReadOnlyList<WrittenTensor> written)
+    /// <summary>
+    /// The file has the length written, and its consumer's reader finds exactly the tensors written (names, order,
+    /// dtypes, shapes, and bytes by checksum). Every tensor byte is read once; the SHA-256 comes from the write.
+    /// </summary>
+    private static void Verify(string path, OutputFormat format, IReadOnlyList<WrittenTensor> written, long length)
     {
+        var onDisk = new FileInfo(path).Length;
+        if (onDisk != length)
+        {
+            throw new OutputException($"the written {format.Name()} file does not read back: it has {onDisk} bytes where {length} were written");
+        }
         IReadOnlyList<WrittenTensor> readBack;
         try
         {
@@ -79,11 +94,5 @@ public static class OutputFile
                 throw new OutputException($"the written {format.Name()} file does not read back as written: {difference}");
             }
         }
-    }
-
-    private static (long Length, string Sha256) HashFile(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return (stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
     }
 }

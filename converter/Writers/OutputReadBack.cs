@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.Buffers;
+using System.IO.Hashing;
 using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
@@ -6,67 +7,58 @@ namespace ClipTools.Converter.Writers;
 /// <summary>
 /// Reads a written file back with the reader that consumers use for that format (TorchSharp's <c>.dat</c> index
 /// from <see cref="DatFile"/>, the converter's safetensors and Paddle readers) and describes every tensor the way
-/// the writer did, so the two can be compared. One tensor's bytes are in memory at a time (except for Paddle, whose
-/// reader holds the whole pickle, as <c>paddle.load</c> does).
+/// the writer did: name, dtype, shape, byte count, and the XXH3 checksum of the bytes the reader finds for it. So
+/// one comparison proves that the consumer sees every tensor the writer meant, in order, at the bytes it wrote.
+/// Each tensor's bytes are read once, in chunks (Paddle's reader holds the whole pickle, as <c>paddle.load</c> does).
 /// </summary>
 public static class OutputReadBack
 {
-    public static IReadOnlyList<WrittenTensor> Read(string path, OutputFormat format) => format switch
-    {
-        OutputFormat.Dat => ReadDat(path),
-        OutputFormat.Safetensors => ReadWith(path, SafetensorsReader.Read),
-        OutputFormat.Pdparams => ReadWith(path, PaddleReader.Read),
-        _ => throw new ArgumentOutOfRangeException(nameof(format)),
-    };
+    private const int ChunkBytes = 1 << 20;
 
-    private static List<WrittenTensor> ReadDat(string path)
+    public static IReadOnlyList<WrittenTensor> Read(string path, OutputFormat format)
     {
-        var result = new List<WrittenTensor>();
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        foreach (var entry in DatFile.ReadIndex(path))
+        // The readers' tensor sets only hold this file open; it is closed here, after the last tensor is read.
+        using var file = new CheckpointFile(path);
+        var tensors = format switch
         {
-            stream.Position = entry.Offset;
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            CopyRange(stream, entry.ByteLength, hash);
-            result.Add(new WrittenTensor(entry.Name, entry.DType, entry.Shape, entry.ByteLength,
-                Convert.ToHexStringLower(hash.GetHashAndReset())));
-        }
-        return result;
+            OutputFormat.Dat => DatEntries(file),
+            OutputFormat.Safetensors => SafetensorsReader.Read(file).Tensors,
+            OutputFormat.Pdparams => PaddleReader.Read(file).Tensors,
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        return tensors.Select(Describe).ToList();
     }
 
-    private static List<WrittenTensor> ReadWith(string path, Func<CheckpointFile, TensorSet> reader)
+    private static WrittenTensor Describe(TensorEntry t)
     {
-        var file = new CheckpointFile(path);
-        TensorSet set;
-        try
+        var checksum = new XxHash3();
+        if (t.Bytes.HasRanges)
         {
-            set = reader(file);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-        using (set)
-        {
-            return set.Tensors
-                .Select(t => new WrittenTensor(t.Name, t.DType, t.Shape.ToArray(), t.ByteCount, Convert.ToHexStringLower(SHA256.HashData(t.ReadBytes()))))
-                .ToList();
-        }
-    }
-
-    private static void CopyRange(Stream stream, long count, IncrementalHash hash)
-    {
-        var chunk = new byte[(int)Math.Min(count, 1 << 20)];
-        while (count > 0)
-        {
-            var n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, count));
-            if (n <= 0)
+            var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(t.ByteCount, ChunkBytes));
+            try
             {
-                throw new EndOfStreamException("file ended inside a tensor");
+                for (long at = 0; at < t.ByteCount;)
+                {
+                    var n = (int)Math.Min(chunk.Length, t.ByteCount - at);
+                    t.Bytes.CopyRange(at, chunk.AsSpan(0, n));
+                    checksum.Append(chunk.AsSpan(0, n));
+                    at += n;
+                }
             }
-            hash.AppendData(chunk, 0, n);
-            count -= n;
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
         }
+        else
+        {
+            checksum.Append(t.ReadBytes());
+        }
+        return new WrittenTensor(t.Name, t.DType, t.Shape.ToArray(), t.ByteCount, Convert.ToHexStringLower(checksum.GetCurrentHash()));
     }
+
+    /// <summary>The tensors TorchSharp's loader finds in a <c>.dat</c>: <see cref="DatFile"/>'s index over the file's bytes.</summary>
+    private static List<TensorEntry> DatEntries(CheckpointFile file) => DatFile.ReadIndex(file.Path)
+        .Select(e => new TensorEntry(e.Name, e.DType, e.Shape, new FileRangeBytes(file, e.Offset, new FormatPlace(Key: e.Name))))
+        .ToList();
 }

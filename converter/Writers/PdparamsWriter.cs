@@ -49,19 +49,19 @@ public sealed class PdparamsWriter(IEnumerable<KeyValuePair<string, string>>? na
 
     public IReadOnlyList<WrittenTensor> Write(Stream output, IReadOnlyList<TensorEntry> tensors)
     {
-        TensorStaging.CheckUniqueNames(tensors);
+        TensorStreamer.CheckUniqueNames(tensors);
         if (tensors.Any(t => t.Name == NameTableKey))
         {
             throw new OutputException($"a tensor cannot be named '{NameTableKey}': Paddle keeps its name table there");
         }
-        var staging = new TensorStaging();
-        var session = new Session(new PickleEmitter(output), staging);
+        var streamer = new TensorStreamer();
+        var session = new Session(new PickleEmitter(output), streamer);
         session.SaveStateDict(tensors, nameTable);
-        return staging.Written;
+        return streamer.Written;
     }
 
     /// <summary>One dump: the emitter plus the memo of objects Python would find already pickled.</summary>
-    private sealed class Session(PickleEmitter pickle, TensorStaging staging)
+    private sealed class Session(PickleEmitter pickle, TensorStreamer streamer)
     {
         private readonly Dictionary<string, int> keys = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> sharedStrings = new(StringComparer.Ordinal);
@@ -147,7 +147,7 @@ public sealed class PdparamsWriter(IEnumerable<KeyValuePair<string, string>>? na
             SaveTuple(t.Shape.Select<long, Action>(d => () => SaveInt(d)).ToArray());
             SaveDType(t.DType);
             SaveBool(false);
-            SaveBytes(staging.Stage(t, StoredAs(t.DType)));
+            SaveArrayData(t);
             pickle.Tuple(5);
             pickle.Memoize();
             pickle.Build();
@@ -236,6 +236,21 @@ public sealed class PdparamsWriter(IEnumerable<KeyValuePair<string, string>>? na
             {
                 tinyBytes[tiny] = index;
             }
+        }
+
+        // The array's data: arrays of 0 or 1 byte may be memo hits (see SaveBytes); longer data is streamed.
+        private void SaveArrayData(TensorEntry t)
+        {
+            if (t.ByteCount <= 1)
+            {
+                using var small = new MemoryStream();
+                streamer.Write(t, StoredAs(t.DType), small);
+                SaveBytes(small.ToArray());
+                return;
+            }
+            pickle.BeginObject();
+            pickle.Bytes(t.ByteCount, output => streamer.Write(t, StoredAs(t.DType), output));
+            pickle.Memoize();
         }
 
         private void SaveInt(long value)

@@ -19,7 +19,7 @@ public sealed class PickleEmitter
     private const byte BinGet = (byte)'h', LongBinGet = (byte)'j';
     private const byte NoneOp = (byte)'N', NewTrue = 0x88, NewFalse = 0x89;
     private const byte BinInt1 = (byte)'K', BinInt2 = (byte)'M', BinInt = (byte)'J', Long1 = 0x8a;
-    private const byte ShortBinUnicode = 0x8c, BinUnicode = (byte)'X', ShortBinBytes = (byte)'C', BinBytes = (byte)'B';
+    private const byte ShortBinUnicode = 0x8c, BinUnicode = (byte)'X', ShortBinBytes = (byte)'C', BinBytes = (byte)'B', BinBytes8 = 0x8e;
     private const byte EmptyTupleOp = (byte)')', Tuple1 = 0x85, Tuple2 = 0x86, Tuple3 = 0x87, TupleOp = (byte)'t';
     private const byte EmptyDictOp = (byte)'}', SetItemOp = (byte)'s', SetItemsOp = (byte)'u';
     private const byte StackGlobalOp = 0x93, ReduceOp = (byte)'R', BuildOp = (byte)'b';
@@ -127,6 +127,43 @@ public sealed class PickleEmitter
     }
 
     /// <summary>A tuple of the last <paramref name="count"/> objects (after <see cref="Mark"/> when more than 3).</summary>
+    /// <summary>
+    /// A bytes object of <paramref name="length"/> bytes that <paramref name="payload"/> writes to the stream it is
+    /// given (exactly that many), so large data goes from its source to the output without being held whole.
+    /// </summary>
+    public void Bytes(long length, Action<Stream> payload)
+    {
+        Span<byte> header = stackalloc byte[9];
+        int size;
+        if (length <= 0xff)
+        {
+            size = ShortHeader(header, ShortBinBytes, (int)length);
+        }
+        else if (length <= uint.MaxValue)
+        {
+            header[0] = BinBytes;
+            BinaryPrimitives.WriteUInt32LittleEndian(header[1..], (uint)length);
+            size = 5;
+        }
+        else
+        {
+            header[0] = BinBytes8;
+            BinaryPrimitives.WriteUInt64LittleEndian(header[1..], (ulong)length);
+            size = 9;
+        }
+        if (length >= FrameSizeTarget)
+        {
+            CommitFrame();
+            output.Write(header[..size]);
+            payload(output);
+        }
+        else
+        {
+            frame.Write(header[..size]);
+            payload(frame);
+        }
+    }
+
     public void Tuple(int count) => frame.WriteByte(count switch
     {
         0 => EmptyTupleOp,

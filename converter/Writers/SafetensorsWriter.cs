@@ -38,7 +38,7 @@ public sealed class SafetensorsWriter(IEnumerable<KeyValuePair<string, string>>?
 
     public IReadOnlyList<WrittenTensor> Write(Stream output, IReadOnlyList<TensorEntry> tensors)
     {
-        TensorStaging.CheckUniqueNames(tensors);
+        TensorStreamer.CheckUniqueNames(tensors);
         if (tensors.Any(t => t.Name == MetadataKey))
         {
             throw new OutputException($"a tensor cannot be named '{MetadataKey}' in safetensors");
@@ -48,12 +48,12 @@ public sealed class SafetensorsWriter(IEnumerable<KeyValuePair<string, string>>?
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         output.Write(length);
         output.Write(header);
-        var staging = new TensorStaging();
+        var streamer = new TensorStreamer();
         foreach (var t in tensors)
         {
-            output.Write(staging.Stage(t, t.DType));
+            streamer.Write(t, t.DType, output);
         }
-        return staging.Written;
+        return streamer.Written;
     }
 
     /// <summary>The JSON header, padded with spaces to a multiple of 8 bytes.</summary>

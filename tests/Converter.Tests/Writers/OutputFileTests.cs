@@ -43,7 +43,7 @@ public sealed class OutputFileTests : IDisposable
         Assert.Equal(new FileInfo(summary.Path).Length, summary.FileBytes);
         Assert.Equal(3, summary.TensorCount);
         Assert.Equal(80 + 8 + 140_000, summary.TensorBytes);
-        Assert.Equal(SomeTensors().Select(t => WriterTestData.Sha256(t.ReadBytes())), summary.Tensors.Select(t => t.Sha256));
+        Assert.Equal(SomeTensors().Select(t => TensorStreamer.Checksum(t.ReadBytes())), summary.Tensors.Select(t => t.Checksum));
     }
 
     [Theory]

@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace ClipTools.Converter.Writers;
+
+/// <summary>
+/// The output side of a conversion, on a second thread: the writer fills 1 MiB blocks (directly, through
+/// <see cref="IBufferWriter{T}"/>, or by <see cref="Write(ReadOnlySpan{byte})"/>), and a consumer thread computes
+/// the SHA-256 of the whole file from those same blocks and writes them to the sink. So the hash costs no extra pass
+/// and no time on the converting thread. At most <see cref="Depth"/> blocks wait, so memory stays bounded.
+/// </summary>
+public sealed class HashingPipeline : Stream, IBufferWriter<byte>
+{
+    public const int BlockBytes = 1 << 20;
+    private const int Depth = 4;
+
+    private readonly Stream sink;
+    private readonly BlockingCollection<(byte[] Block, int Length)> queue = new(Depth);
+    private readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Thread consumer;
+    private byte[] current = ArrayPool<byte>.Shared.Rent(BlockBytes);
+    private int used;
+    private long length;
+    private volatile Exception? failure;
+    private bool completed;
+
+    public HashingPipeline(Stream sink)
+    {
+        this.sink = sink;
+        consumer = new Thread(Consume) { IsBackground = true, Name = "output hash and write" };
+        consumer.Start();
+    }
+
+    /// <summary>Sends the last block, waits for the consumer, and gives the total length and SHA-256 (hex).</summary>
+    public (long Length, string Sha256) Complete()
+    {
+        Send();
+        completed = true;
+        queue.CompleteAdding();
+        consumer.Join();
+        if (failure is not null)
+        {
+            throw new IOException($"writing the output failed: {failure.Message}", failure);
+        }
+        return (length, Convert.ToHexStringLower(sha.GetHashAndReset()));
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        if (sizeHint > BlockBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sizeHint), $"at most {BlockBytes} bytes at a time");
+        }
+        if (BlockBytes - used < Math.Max(sizeHint, 1))
+        {
+            Send();
+        }
+        return current.AsSpan(used, BlockBytes - used);
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        GetSpan(sizeHint);
+        return current.AsMemory(used, BlockBytes - used);
+    }
+
+    public void Advance(int count)
+    {
+        used += count;
+        length += count;
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var span = GetSpan(1);
+            var n = Math.Min(span.Length, buffer.Length);
+            buffer[..n].CopyTo(span);
+            Advance(n);
+            buffer = buffer[n..];
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    /// <summary>Blocks go out when full or at <see cref="Complete"/>; a flush changes nothing.</summary>
+    public override void Flush()
+    {
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => length;
+
+    public override long Position { get => length; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !completed)
+        {
+            // Abandoned (the conversion failed): let the consumer finish what it has, then stop it.
+            completed = true;
+            queue.CompleteAdding();
+            consumer.Join();
+        }
+        if (disposing)
+        {
+            sha.Dispose();
+            queue.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private void Send()
+    {
+        if (failure is not null)
+        {
+            throw new IOException($"writing the output failed: {failure.Message}", failure);
+        }
+        if (used == 0)
+        {
+            return;
+        }
+        queue.Add((current, used));
+        current = ArrayPool<byte>.Shared.Rent(BlockBytes);
+        used = 0;
+    }
+
+    private void Consume()
+    {
+        foreach (var (block, n) in queue.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (failure is null)
+                {
+                    sha.AppendData(block, 0, n);
+                    sink.Write(block, 0, n);
+                }
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
+            }
+        }
+    }
+}

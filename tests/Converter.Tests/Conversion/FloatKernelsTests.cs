@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Formats;
+using static TorchSharp.torch;
+
+namespace ClipTools.Converter.Tests.Conversion;
+
+/// <summary>
+/// The vectorised widening kernels against .NET's <see cref="Half"/>, the exact scalar <see cref="FloatBits"/>
+/// and libtorch's own conversion (what TorchSharp does with the weights), over every one of the 65,536 patterns,
+/// in every position of a vector (the patterns are converted at several misalignments).
+/// </summary>
+public class FloatKernelsTests
+{
+    private static readonly ushort[] AllPatterns = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
+
+    [Fact]
+    public void EveryFiniteHalfWidensAsDotNetAndTorchDo()
+    {
+        var finite = AllPatterns.Where(h => (h & 0x7c00) != 0x7c00).ToArray();
+        var torchBits = TorchWidened(finite, ScalarType.Float16);
+        for (var skew = 0; skew < 16; skew++)
+        {
+            var source = finite.AsSpan(skew);
+            var result = new uint[source.Length];
+            Assert.Equal(-1, FloatKernels.HalfToSingle(source, result));
+            for (var i = 0; i < source.Length; i++)
+            {
+                var h = source[i];
+                Assert.Equal(BitConverter.SingleToUInt32Bits((float)BitConverter.UInt16BitsToHalf(h)), result[i]);
+                Assert.Equal(BitConverter.SingleToUInt32Bits((float)FloatBits.HalfToDouble(h)), result[i]);
+                Assert.Equal(torchBits[i + skew], result[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryHalfPatternScalarMatchesDotNetIncludingNaNAndInfinity()
+    {
+        foreach (var h in AllPatterns)
+        {
+            Assert.Equal(BitConverter.SingleToUInt32Bits((float)BitConverter.UInt16BitsToHalf(h)), FloatKernels.HalfToSingleBits(h));
+        }
+    }
+
+    [Fact]
+    public void EveryFiniteBFloat16WidensAsTorchAndTheScalarDefinitionDo()
+    {
+        var finite = AllPatterns.Where(b => (b & 0x7f80) != 0x7f80).ToArray();
+        var torchBits = TorchWidened(finite, ScalarType.BFloat16);
+        for (var skew = 0; skew < 16; skew++)
+        {
+            var source = finite.AsSpan(skew);
+            var result = new uint[source.Length];
+            Assert.Equal(-1, FloatKernels.BFloat16ToSingle(source, result));
+            for (var i = 0; i < source.Length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToUInt32Bits((float)FloatBits.BFloat16ToDouble(source[i])), result[i]);
+                Assert.Equal(torchBits[i + skew], result[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheFusedCheckFindsTheFirstNonFiniteAtEveryPosition(bool bfloat16)
+    {
+        var exponent = bfloat16 ? (ushort)0x7f80 : (ushort)0x7c00;
+        var nonFinite = AllPatterns.Where(p => (p & exponent) == exponent).ToArray();
+        var random = new Random(7);
+        for (var length = 1; length < 70; length++)
+        {
+            for (var at = 0; at < length; at++)
+            {
+                var values = Enumerable.Range(0, length).Select(_ => (ushort)(random.Next(0x3000, 0x3800) | (random.Next(2) << 15))).ToArray();
+                values[at] = nonFinite[random.Next(nonFinite.Length)];
+                if (at + 1 < length)
+                {
+                    values[random.Next(at + 1, length)] = nonFinite[random.Next(nonFinite.Length)];   // a later one must not win
+                }
+                var result = new uint[length];
+                Assert.Equal(at, bfloat16 ? FloatKernels.BFloat16ToSingle(values, result) : FloatKernels.HalfToSingle(values, result));
+                Assert.Equal(at, FloatKernels.FirstNonFinite16(values, bfloat16));
+                Assert.Equal(at, FloatBits.FirstNonFinite(MemoryMarshal.AsBytes(values.AsSpan()), bfloat16 ? DType.BFloat16 : DType.Float16));
+            }
+        }
+    }
+
+    [Fact]
+    public void TheFloat32CheckFindsTheFirstNonFiniteAtEveryPosition()
+    {
+        for (var length = 1; length < 40; length++)
+        {
+            for (var at = 0; at < length; at++)
+            {
+                var values = Enumerable.Range(0, length).Select(i => BitConverter.SingleToUInt32Bits(float.MaxValue - i)).ToArray();
+                values[at] = BitConverter.SingleToUInt32Bits(at % 2 == 0 ? float.NegativeInfinity : float.NaN);
+                Assert.Equal(at, FloatKernels.FirstNonFinite32(values));
+            }
+        }
+        Assert.Equal(-1, FloatKernels.FirstNonFinite32(Enumerable.Repeat(BitConverter.SingleToUInt32Bits(-float.MaxValue), 100).ToArray()));
+    }
+
+    /// <summary>libtorch's widening of the patterns: a tensor of the dtype holding them, converted to float32.</summary>
+    private static uint[] TorchWidened(ushort[] patterns, ScalarType dtype)
+    {
+        using var viewed = empty(patterns.Length, dtype);
+        viewed.bytes = MemoryMarshal.AsBytes(patterns.AsSpan()).ToArray();
+        using var widened = viewed.to(ScalarType.Float32);
+        return widened.data<float>().ToArray().Select(BitConverter.SingleToUInt32Bits).ToArray();
+    }
+}
