@@ -14,8 +14,11 @@ NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
 CONVERT := $(DOTNET) converter/bin/$(CONFIG)/net10.0/clip-convert.dll
 # `make install`: clip-convert, clip-verify and clip-dump in $(PREFIX)/bin (packaging/install.sh)
 PREFIX ?= $(HOME)/.local
+# `make pack`: NuGet packages in out/packages; the repository URL from the origin remote unless given
+REPOSITORY_URL ?= $(shell git remote get-url origin 2>/dev/null)
+PACK_PROJECTS := checkpoints/Checkpoints.csproj clipmodel/ClipModel.csproj converter/Converter.csproj verifier/Verifier.csproj
 
-.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall input-bench
+.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench
 
 all: build
 
@@ -74,6 +77,19 @@ install: deps
 
 uninstall:
 	sh packaging/uninstall.sh "$(PREFIX)"
+
+# The libraries (with XML docs; ClipTools.Model carries the GLIBCXX fix as buildTransitive targets) and the two
+# tools as .NET tool packages (dotnet tool install --tool-path T --add-source out/packages clip-convert).
+pack: deps
+	rm -rf out/packages
+	for p in $(PACK_PROJECTS); do \
+	  $(DOTNET) pack $$p -c $(CONFIG) -nologo -v q -o out/packages $(if $(REPOSITORY_URL),-p:RepositoryUrl=$(REPOSITORY_URL)) || exit 1; \
+	done
+	@ls -l out/packages
+
+# What a user outside the repository meets: the tool installed from the package, a console app on the library package.
+pack-check: deps
+	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
 
 format:
 	$(DOTNET) format ClipTools.sln

@@ -86,6 +86,7 @@ public sealed class Clip : nn.Module, ITapped
     }
 
     /// <param name="x">[T, C, D], the transformer's output</param>
+    /// <param name="text">[T, C] token ids; each row's largest id marks its end-of-text token</param>
     /// <returns>[T, E]: <c>ln_final</c> at each text's end-of-text token, projected</returns>
     private Tensor PoolText(Tensor x, Tensor text)
     {

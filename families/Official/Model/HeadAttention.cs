@@ -8,6 +8,7 @@ internal static class HeadAttention
     /// <param name="q">[N, Lq, D]</param>
     /// <param name="k">[N, Lk, D]</param>
     /// <param name="v">[N, Lk, D]</param>
+    /// <param name="heads">the number of attention heads D is split into</param>
     /// <param name="mask">added to the scores, [Lq, Lk], or null</param>
     /// <returns>[N, Lq, D]</returns>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, long heads, Tensor? mask)
