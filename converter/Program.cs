@@ -9,6 +9,17 @@ public static class Program
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        var cli = Cli(stdout, stderr);
+        if (cli.Parse(args, stderr) is not { } parse)
+        {
+            return CliConvention.UsageError;
+        }
+        return parse.Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    /// <summary>The command tree, for <see cref="Run"/> and for tests that parse without running.</summary>
+    public static CliConvention Cli(TextWriter stdout, TextWriter stderr)
+    {
         var cli = new CliConvention("clip-convert",
             "Convert CLIP checkpoints (PyTorch, TorchScript, Paddle or safetensors; official, Paddle-port or Hugging Face names) "
             + "to .dat for TorchSharp, .safetensors or .pdparams.\n"
@@ -18,10 +29,6 @@ public static class Program
             ConvertCommand.Name);
         cli.Root.Subcommands.Add(ConvertCommand.Create(cli, stdout, stderr));
         cli.Root.Subcommands.Add(InspectCommand.Create(cli, stdout, stderr));
-        if (cli.Parse(args, stderr) is not { } parse)
-        {
-            return CliConvention.UsageError;
-        }
-        return parse.Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
+        return cli;
     }
 }

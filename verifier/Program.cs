@@ -15,17 +15,7 @@ public static class Program
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var cli = new CliConvention("clip-verify",
-            "Check the TorchSharp CLIP (or another port's dump) layer by layer against PyTorch reference activations.\n"
-            + "  clip-verify MODEL FIXTURE              run the model, judge every tap (the verify command)\n"
-            + "  clip-verify compare FIXTURE DUMP       judge another port's activation dump\n"
-            + "  clip-verify run MODEL --inputs F --out O   features and logits for given inputs\n"
-            + "  clip-verify seed MODEL FIXTURE ...     the seed-logit check",
-            VerifyCommand.Name);
-        cli.Root.Subcommands.Add(VerifyCommand.Create(cli, stderr));
-        cli.Root.Subcommands.Add(CompareCommand.Create(cli, stderr));
-        cli.Root.Subcommands.Add(RunCommand.Create(cli));
-        cli.Root.Subcommands.Add(SeedCheckCommand.Create(cli));
+        var cli = Cli(stderr);
         if (cli.Parse(args, stderr) is not { } parsed)
         {
             return CliConvention.UsageError;
@@ -53,5 +43,22 @@ public static class Program
             stderr.WriteLine($"clip-verify: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
             return 3;
         }
+    }
+
+    /// <summary>The command tree, for <see cref="Run"/> and for tests that parse without running.</summary>
+    public static CliConvention Cli(TextWriter stderr)
+    {
+        var cli = new CliConvention("clip-verify",
+            "Check the TorchSharp CLIP (or another port's dump) layer by layer against PyTorch reference activations.\n"
+            + "  clip-verify MODEL FIXTURE                  run the model, judge every tap (the verify command)\n"
+            + "  clip-verify compare FIXTURE DUMP           judge another port's activation dump\n"
+            + "  clip-verify run MODEL --inputs F --out O   features and logits for given inputs\n"
+            + "  clip-verify seed MODEL FIXTURE ...         the seed-logit check",
+            VerifyCommand.Name);
+        cli.Root.Subcommands.Add(VerifyCommand.Create(cli, stderr));
+        cli.Root.Subcommands.Add(CompareCommand.Create(cli, stderr));
+        cli.Root.Subcommands.Add(RunCommand.Create(cli));
+        cli.Root.Subcommands.Add(SeedCheckCommand.Create(cli));
+        return cli;
     }
 }
