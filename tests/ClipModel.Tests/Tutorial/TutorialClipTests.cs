@@ -83,7 +83,7 @@ public sealed class TutorialClipTests : IDisposable
         {
             Assert.Equal(_fixture.Shape($"tap.{name}"), value.shape);
             var result = judge.Judge(name, tower, value.shape, Doubles(value), _fixture.Doubles($"tap.{name}"),
-                _fixture.Doubles($"fp32.tap.{name}"));
+                _fixture.Doubles($"fp32.tap.{name}"), _fixture.Noise[$"tap.{name}"]);
             if (!result.Passed)
             {
                 failures.Add($"{name}: {result.Reason}");

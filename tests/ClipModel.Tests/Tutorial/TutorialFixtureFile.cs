@@ -23,12 +23,17 @@ internal sealed class TutorialFixtureFile : IDisposable
         Taps = root.GetProperty("taps").EnumerateArray()
             .Select(t => (t.GetProperty("name").GetString()!, t.GetProperty("tower").GetString()!)).ToList();
         Outputs = root.GetProperty("outputs").EnumerateArray().Select(o => o.GetString()!).ToList();
+        Noise = root.GetProperty("noise").GetProperty("rms_error").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray());
     }
 
     public string Family { get; }
     public TutorialClipConfig Config { get; }
     public IReadOnlyList<(string Name, string Tower)> Taps { get; }
     public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>The perturbed float32 runs' RMS errors per <c>tap.NAME</c> / <c>output.NAME</c> (docs/judgement.md).</summary>
+    public IReadOnlyDictionary<string, double[]> Noise { get; }
 
     public long[] Shape(string name) => [.. _entries[name].Shape];
 
