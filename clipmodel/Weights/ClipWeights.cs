@@ -56,10 +56,40 @@ public static class ClipWeights
         }
 
         using var noGrad = no_grad();
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         foreach (var entry in index)
         {
-            using var source = ReadTensor(path, entry);
-            targets[entry.Name].copy_(source);
+            var target = targets[entry.Name];
+            if (target.dtype == entry.DType.ToScalarType() && target.is_contiguous() && target.device_type == DeviceType.CPU
+                && entry.ByteLength <= int.MaxValue)
+            {
+                // The file's bytes go straight into the parameter's own storage: no buffer, no temporary tensor.
+                ReadExactly(file, path, entry, target.bytes);
+            }
+            else
+            {
+                using var source = ReadTensor(path, entry);
+                target.copy_(source);
+            }
+        }
+    }
+
+    private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle file, string path, DatEntry entry, Span<byte> destination)
+    {
+        if (destination.Length != entry.ByteLength)
+        {
+            throw new InvalidOperationException($"'{entry.Name}': the parameter holds {destination.Length} bytes, the file {entry.ByteLength}");
+        }
+        var offset = entry.Offset;
+        while (!destination.IsEmpty)
+        {
+            var n = RandomAccess.Read(file, destination, offset);
+            if (n <= 0)
+            {
+                throw new WeightsFormatException(path, $"'{entry.Name}': the file ends inside the tensor");
+            }
+            destination = destination[n..];
+            offset += n;
         }
     }
 
