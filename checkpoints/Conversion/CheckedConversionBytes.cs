@@ -67,6 +67,7 @@ public sealed class CheckedConversionBytes(MappedTensor source, DType to) : Tens
     private ConversionFault? FaultIn(ReadOnlySpan<byte> bytes) =>
         from.IsFloat() && FloatBits.FirstNonFinite(bytes, from) is var at and >= 0 ? new ConversionFault(at, false) : null;
 
+    /// <param name="fault">the first non-finite value found in the chunk, or null when it is clean</param>
     /// <param name="first">the index in the tensor of the chunk's first element</param>
     /// <param name="input">the chunk's source bytes, for the value in the message</param>
     private void Check(ConversionFault? fault, long first, ReadOnlySpan<byte> input)
