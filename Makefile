@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 DOTNET ?= dotnet
 # Debian packages: PyTorch for the reference side, g++ and patchelf for TorchSharp's loader shim (native/),
 # OpenBLAS so Debian's PyTorch does not fall back to the reference BLAS.
-APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread python3-regex
+APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread python3-regex python3-pil python3-torchvision
 VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
 # libtorch warns on every convolution of a CPU that NNPACK does not support; harmless, and noise in the demo.
 NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
@@ -58,6 +58,7 @@ fixtures: deps
 	$(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py
+	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py
 
 # Fails when regenerating would change a committed fixture: checkpoints, inputs and manifests bit for bit, computed
 # activations and metrics within the cross-CPU tolerances of fixtures/regeneration_check.py (which the self-test
@@ -70,6 +71,7 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py --check
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py --check
+	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py --check
 	$(PYTHON) -m unittest discover -s fixtures/tests
 
 install: deps
