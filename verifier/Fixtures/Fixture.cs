@@ -28,6 +28,8 @@ public sealed class Fixture : IDisposable
         Outputs = manifest.Outputs;
         Version = manifest.Version;
         _noise = manifest.Noise?.RmsError ?? [];
+        _isolatedNoise = manifest.Noise?.IsolatedRmsError ?? [];
+        HasIsolatedBaseline = _entries.Keys.Any(k => k.StartsWith(IsolatedPrefix, StringComparison.Ordinal));
         NoiseRunCount = manifest.Noise?.Runs ?? 0;
     }
 
@@ -35,6 +37,10 @@ public sealed class Fixture : IDisposable
     public const int LatestVersion = 2;
 
     private readonly Dictionary<string, double[]> _noise;
+    private readonly Dictionary<string, double[]> _isolatedNoise;
+
+    /// <summary>Prefix of PyTorch's float32 results of stages fed the float64 reference input.</summary>
+    public const string IsolatedPrefix = "fp32iso.";
 
     public string Path => _path;
 
@@ -52,11 +58,32 @@ public sealed class Fixture : IDisposable
     /// </summary>
     public IReadOnlyList<double>? NoiseRuns(string tensor) => _noise.GetValueOrDefault(tensor);
 
+    /// <summary>
+    /// Whether the fixture holds the isolated baseline: PyTorch's float32 output of each stage fed the float64
+    /// reference input (<c>fp32iso.tap.NAME</c>, <c>fp32iso.output.NAME</c>) for every tap and output that differs
+    /// from the chained run (taps of stages fed the model input are the chained run's).
+    /// </summary>
+    public bool HasIsolatedBaseline { get; }
+
+    /// <summary>
+    /// PyTorch's float32 result at <paramref name="tensor"/> and its perturbed runs' RMS errors, as the given mode
+    /// should be judged against: isolated, the isolated baseline where the fixture has one for that tensor.
+    /// </summary>
+    public (string Float32Tensor, IReadOnlyList<double>? NoiseRuns) Baseline(string tensor, bool isolated) =>
+        isolated && Has(IsolatedPrefix + tensor)
+            ? (IsolatedPrefix + tensor, _isolatedNoise.GetValueOrDefault(tensor))
+            : ($"fp32.{tensor}", NoiseRuns(tensor));
+
     /// <summary>What this fixture lacks that the verifier would use, one line each (empty for a current fixture).</summary>
     public IReadOnlyList<string> Lacks =>
-        NoiseRunCount == 0
+    [
+        .. NoiseRunCount == 0
             ? [$"version {Version} fixture: no perturbed float32 runs, so float32 noise is one sample per tap and small outputs are judged loosely (regenerate with dump_reference.py)"]
-            : [];
+            : Array.Empty<string>(),
+        .. HasIsolatedBaseline
+            ? Array.Empty<string>()
+            : ["no isolated baseline (fp32iso.*): isolated mode is judged against PyTorch's chained float32 error, which is larger (regenerate with dump_reference.py)"],
+    ];
 
     public static Fixture Open(string path)
     {
@@ -127,7 +154,7 @@ public sealed class Fixture : IDisposable
         }
         if (manifest.Noise is { } noise)
         {
-            foreach (var (name, runs) in noise.RmsError)
+            foreach (var (name, runs) in noise.RmsError.Concat(noise.IsolatedRmsError ?? []))
             {
                 if (runs.Length != noise.Runs || runs.Any(r => !double.IsFinite(r) || r < 0))
                 {
@@ -170,7 +197,7 @@ public sealed class Fixture : IDisposable
         List<string> Outputs,
         ManifestNoise? Noise = null);
 
-    private sealed record ManifestNoise(int Runs, Dictionary<string, double[]> RmsError);
+    private sealed record ManifestNoise(int Runs, Dictionary<string, double[]> RmsError, Dictionary<string, double[]>? IsolatedRmsError = null);
 
     private sealed record ManifestTap(string Name, string Tower, long[] Shape);
 

@@ -19,15 +19,17 @@ public static class FixtureComparison
         IEnumerable<string>? outputs = null)
     {
         var taps = fixture.Taps
-            .Select(t => Judge(fixture, judge, t.Name, t.Tower, $"tap.{t.Name}", candidate.Tap(t.Name)))
+            .Select(t => Judge(fixture, judge, mode, t.Name, t.Tower, $"tap.{t.Name}", candidate.Tap(t.Name)))
             .ToList();
         var judged = (outputs ?? fixture.Outputs)
-            .Select(o => Judge(fixture, judge, o, OutputTower, $"output.{o}", candidate.Output(o)))
+            .Select(o => Judge(fixture, judge, mode, o, OutputTower, $"output.{o}", candidate.Output(o)))
             .ToList();
         return new ModeResults(mode, taps, judged);
     }
 
-    private static TapResult Judge(Fixture fixture, TapJudge judge, string name, string tower, string reference, Activation? candidate)
+    /// <summary>Isolated, a tap is judged against PyTorch's float32 run of its stage fed the reference input (the
+    /// fixture's isolated baseline) where the fixture has one; chained, against PyTorch's chained float32 run.</summary>
+    private static TapResult Judge(Fixture fixture, TapJudge judge, RunMode mode, string name, string tower, string reference, Activation? candidate)
     {
         var shape = fixture.Shape(reference);
         if (candidate is null)
@@ -38,7 +40,7 @@ public static class FixtureComparison
         {
             return TapJudge.ShapeMismatch(name, tower, shape, candidate.Shape);
         }
-        return judge.Judge(name, tower, shape, candidate.Values, fixture.ReadDoubles(reference), fixture.ReadDoubles($"fp32.{reference}"),
-            fixture.NoiseRuns(reference));
+        var (float32, noiseRuns) = fixture.Baseline(reference, mode == RunMode.Isolated);
+        return judge.Judge(name, tower, shape, candidate.Values, fixture.ReadDoubles(reference), fixture.ReadDoubles(float32), noiseRuns);
     }
 }
