@@ -59,6 +59,7 @@ fixtures: deps
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py
 	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py
+	$(PYTHON) fixtures/hostile/make_hostile.py
 
 # Fails when regenerating would change a committed fixture: checkpoints, inputs and manifests bit for bit, computed
 # activations and metrics within the cross-CPU tolerances of fixtures/regeneration_check.py (which the self-test
@@ -67,6 +68,7 @@ fixtures-check: deps
 	$(PYTHON) fixtures/make_fixtures.py --check
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/formats/make_format_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/layouts/make_layout_fixtures.py
+	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/hostile/make_hostile.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/make_metric_fixtures.py fixtures/verifier/make_dump_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py --check

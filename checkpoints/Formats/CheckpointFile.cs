@@ -20,13 +20,17 @@ public sealed class CheckpointFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointFormatException($"cannot open file: {e.Message}");
+            throw new CheckpointFormatException($"cannot open file: {e.Message}", kind: FormatErrorKind.CannotOpen);
         }
+        Budget = new ReadBudget(Length, ReadBudget.Scale);
     }
 
     public string Path { get; }
 
     public long Length { get; }
+
+    /// <summary>What reading this file may cost; every reader charges it.</summary>
+    public ReadBudget Budget { get; }
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; a short file is an error.</summary>
     public void ReadExactly(long offset, Span<byte> destination, FormatPlace? place = null)
@@ -35,14 +39,14 @@ public sealed class CheckpointFile : IDisposable
         {
             throw new CheckpointFormatException(
                 $"file is truncated: needs bytes {offset}..{offset + destination.Length} but has {Length}",
-                place ?? new FormatPlace(Offset: offset));
+                place ?? new FormatPlace(Offset: offset), kind: FormatErrorKind.Truncated);
         }
         while (destination.Length > 0)
         {
             var n = RandomAccess.Read(handle, destination, offset);
             if (n <= 0)
             {
-                throw new CheckpointFormatException("file ended while reading", place ?? new FormatPlace(Offset: offset));
+                throw new CheckpointFormatException("file ended while reading", place ?? new FormatPlace(Offset: offset), kind: FormatErrorKind.Truncated);
             }
             destination = destination[n..];
             offset += n;
@@ -51,10 +55,12 @@ public sealed class CheckpointFile : IDisposable
 
     public byte[] ReadBytes(long offset, long count, FormatPlace? place = null)
     {
-        if (count < 0 || count > Array.MaxLength)
+        if (count < 0 || count > Array.MaxLength || offset < 0 || count > Length - offset)
         {
-            throw new CheckpointFormatException($"cannot read {count} bytes at once", place ?? new FormatPlace(Offset: offset));
+            throw new CheckpointFormatException($"cannot read {count} bytes at byte {offset} of a {Length}-byte file", place ?? new FormatPlace(Offset: offset),
+                kind: count < 0 || offset < 0 ? FormatErrorKind.NegativeSize : FormatErrorKind.Truncated);
         }
+        Budget.ChargeBytes(count, "reading", place ?? new FormatPlace(Offset: offset));
         var buffer = new byte[count];
         ReadExactly(offset, buffer, place);
         return buffer;

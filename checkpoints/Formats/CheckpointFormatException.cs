@@ -26,10 +26,13 @@ public sealed record FormatPlace(string? Entry = null, long? Offset = null, stri
 /// A checkpoint that cannot be read: what is wrong and where. Readers throw only this for bad input; the CLI turns
 /// it into one line on stderr and exit code 2.
 /// </summary>
-public sealed class CheckpointFormatException(string what, FormatPlace? where = null, Exception? inner = null)
+public sealed class CheckpointFormatException(string what, FormatPlace? where = null, Exception? inner = null,
+    FormatErrorKind kind = FormatErrorKind.Malformed)
     : FormatException(what, inner)
 {
     public string What { get; } = what;
+
+    public FormatErrorKind Kind { get; } = kind;
 
     public FormatPlace Where { get; } = where ?? new FormatPlace();
 
@@ -37,13 +40,14 @@ public sealed class CheckpointFormatException(string what, FormatPlace? where = 
     public CheckpointFormatException At(FormatPlace outer) => new(
         What,
         new FormatPlace(Where.Entry ?? outer.Entry, Where.Offset ?? outer.Offset, Where.Key ?? outer.Key),
-        InnerException);
+        InnerException,
+        Kind);
 
-    /// <summary>One line, whatever the message holds.</summary>
+    /// <summary>One line, whatever the message holds, with control characters escaped for the terminal.</summary>
     public string ToOneLine()
     {
         var where = Where.ToString();
         var line = where.Length == 0 ? What : $"{What} ({where})";
-        return line.ReplaceLineEndings(" ");
+        return TerminalText.Sanitize(line);
     }
 }

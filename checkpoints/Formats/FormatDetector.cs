@@ -47,16 +47,23 @@ public static class FormatDetector
             }
             throw new CheckpointFormatException(
                 $"safetensors header declares {headerLength} bytes but the file has {fileLength - 8} after the length",
-                new FormatPlace(Offset: 0));
+                new FormatPlace(Offset: 0), kind: FormatErrorKind.Truncated);
         }
         if (head.Length == 0)
         {
-            throw new CheckpointFormatException("file is empty");
+            throw new CheckpointFormatException("file is empty", kind: FormatErrorKind.UnknownFormat);
         }
         throw new CheckpointFormatException(
             $"unknown format: first bytes {Convert.ToHexString(head[..Math.Min(8, head.Length)])} are not a zip archive, a "
             + "PyTorch legacy file, a pickle or a safetensors header",
-            new FormatPlace(Offset: 0));
+            new FormatPlace(Offset: 0), kind: FormatErrorKind.UnknownFormat);
+    }
+
+    // One directory read decides between .npz (every entry a .npy) and a PyTorch archive, and serves the reader.
+    private static TensorSet ReadZip(CheckpointFile file)
+    {
+        var zip = ZipDirectory.Read(file);
+        return NpzReader.IsNpz(zip) ? NpzReader.Read(file, zip) : TorchZipReader.Read(file, zip);
     }
 
     /// <summary>Opens a checkpoint with the reader its bytes call for.</summary>
@@ -70,7 +77,7 @@ public static class FormatDetector
             file.ReadExactly(0, head);
             return Detect(head, file.Length) switch
             {
-                Kind.Zip => NpzReader.IsNpz(file) ? NpzReader.Read(file) : TorchZipReader.Read(file),
+                Kind.Zip => ReadZip(file),
                 Kind.TorchLegacy => LegacyTorchReader.Read(file),
                 Kind.Pickle => PaddleReader.Read(file),
                 Kind.Safetensors => SafetensorsReader.Read(file),

@@ -60,7 +60,8 @@ public static class LegacyTorchReader
             var size = storage.DType.Size();
             if (numel < 0 || numel > (file.Length - at - 8) / size)
             {
-                throw new CheckpointFormatException($"storage declares {numel} elements, more than the file holds", place);
+                throw new CheckpointFormatException($"storage declares {numel} elements, more than the file holds", place,
+                    kind: numel < 0 ? FormatErrorKind.NegativeSize : FormatErrorKind.Truncated);
             }
             located[key] = (at + 8, numel * size);
             at += 8 + numel * size;
@@ -75,9 +76,14 @@ public static class LegacyTorchReader
             }
             var offset = t.Storage.ViewOf?.Offset ?? 0;
             var size = t.Storage.DType.Size();
+            if (offset < 0 || offset > where.Bytes / size)
+            {
+                throw new CheckpointFormatException($"storage view starts at element {offset}, outside its storage of {where.Bytes} bytes",
+                    new FormatPlace($"storage {key}", Key: name), kind: FormatErrorKind.OutOfBounds);
+            }
             return TorchTensors.ToEntry(name, t, file, where.Offset + offset * size, where.Bytes - offset * size, new FormatPlace($"storage {key}"));
         }
-        var walker = new StateDictWalker(root.Scan.FirstOffsets, v => v is TorchTensorRef, ToEntry, new FormatPlace("object", objectAt));
+        var walker = new StateDictWalker(root.Scan.FirstOffsets, v => v is TorchTensorRef, ToEntry, new FormatPlace("object", objectAt), file.Budget);
         walker.WalkRoot(root.Root);
         TorchZipReader.CheckUniqueNames(walker.Tensors, "object");
         return new TensorSet(CheckpointFormat.TorchLegacy, $"PyTorch legacy file, {keyList.Count} storages", walker.Tensors, walker.Ignored,
@@ -95,7 +101,7 @@ public static class LegacyTorchReader
             {
                 var scan = PickleScanner.Scan(bytes, 0, entry, allowTorchScriptClasses: false, at);
                 var exact = bytes.AsSpan(0, scan.End).ToArray();
-                var loaded = SafeUnpickler.Load(exact, entry, false, persistentLoad, at);
+                var loaded = SafeUnpickler.Load(exact, entry, file.Budget, false, persistentLoad, at);
                 at += scan.End;
                 return loaded;
             }
@@ -104,7 +110,7 @@ public static class LegacyTorchReader
                 if (chunk >= file.Length - at || chunk >= MaxPickleBytes)
                 {
                     throw t.Error.At(new FormatPlace(entry)) is var e && e.Where.Offset is long o
-                        ? new CheckpointFormatException(e.What, e.Where with { Offset = o + at })
+                        ? new CheckpointFormatException(e.What, e.Where with { Offset = o + at }, kind: e.Kind)
                         : t.Error;
                 }
                 chunk = Math.Min(chunk * 4, Math.Min(file.Length - at, MaxPickleBytes));

@@ -22,9 +22,9 @@ public static class PaddleReader
             throw new CheckpointFormatException($"Paddle file of {file.Length} bytes is larger than one read allows");
         }
         var bytes = file.ReadBytes(0, file.Length);
-        var loaded = SafeUnpickler.Load(bytes, entry);
+        var loaded = SafeUnpickler.Load(bytes, entry, file.Budget);
         var place = new FormatPlace(entry);
-        var walker = new StateDictWalker(loaded.Scan.FirstOffsets, IsTensor, ToEntry, place);
+        var walker = new StateDictWalker(loaded.Scan.FirstOffsets, IsTensor, ToEntry, place, file.Budget);
         var ignored = new List<IgnoredItem>();
         var tensors = new List<TensorEntry>();
         var tupleNames = 0;
@@ -79,7 +79,7 @@ public static class PaddleReader
         }
         else
         {
-            throw new CheckpointFormatException($"Paddle pickle holds a {PickleValues.Describe(loaded.Root)}, not a dict of arrays", place);
+            throw new CheckpointFormatException($"Paddle pickle holds a {PickleValues.Describe(loaded.Root)}, not a dict of arrays", place, kind: FormatErrorKind.BadStructure);
         }
         tensors.AddRange(walker.Tensors);
         ignored.AddRange(walker.Ignored);
@@ -102,26 +102,24 @@ public static class PaddleReader
     {
         var array = value as NumpyArray ?? (NumpyArray)((object[])value)[1]!;
         var place = new FormatPlace("pickle", Key: name);
-        var code = array.DType!.Code;
+        if (array.DType is null)
+        {
+            // _reconstruct without the BUILD that gives it a dtype, shape and data.
+            throw new CheckpointFormatException("numpy array was never built (no dtype, shape or data)", place, kind: FormatErrorKind.BadStructure);
+        }
+        var code = array.DType.Code;
         var order = array.DType.ByteOrder;
         var bare = code.TrimStart('<', '>', '|', '=');
         if (code.StartsWith('>') || order == '>')
         {
-            throw new CheckpointFormatException($"big-endian numpy array '{code}' is not supported", place);
+            throw new CheckpointFormatException($"big-endian numpy array '{code}' is not supported", place, kind: FormatErrorKind.Unsupported);
         }
-        var dtype = DTypeInfo.FromNumpyCode(bare) ?? throw new CheckpointFormatException($"numpy dtype '{code}' is not a tensor dtype", place);
-        long numel;
-        try
+        var dtype = DTypeInfo.FromNumpyCode(bare) ?? throw new CheckpointFormatException($"numpy dtype '{code}' is not a tensor dtype", place, kind: FormatErrorKind.Unsupported);
+        var byteCount = TensorEntry.ByteCountOf(array.Shape, dtype, place);
+        var numel = byteCount / dtype.Size();
+        if (array.Data.LongLength != byteCount)
         {
-            numel = checked(TensorEntry.ElementCountOf(array.Shape) * dtype.Size()) / dtype.Size();
-        }
-        catch (OverflowException)
-        {
-            throw new CheckpointFormatException("array shape overflows", place);
-        }
-        if (array.Shape.Any(d => d < 0) || array.Data.LongLength != numel * dtype.Size())
-        {
-            throw new CheckpointFormatException($"array data has {array.Data.LongLength} bytes but shape and dtype need {numel * dtype.Size()}", place);
+            throw new CheckpointFormatException($"array data has {array.Data.LongLength} bytes but shape and dtype need {byteCount}", place, kind: FormatErrorKind.SizeMismatch);
         }
         TensorBytes bytes = new MemoryBytes(array.Data);
         if (array.FortranOrder && array.Shape.Length > 1 && numel > 0)
@@ -180,11 +178,17 @@ public static class PaddleReader
             }
             dtype = part.DType;
             parts.Add((part.Bytes, part.ByteCount));
+            if (part.ElementCount > long.MaxValue - total)
+            {
+                throw new CheckpointFormatException("slices together overflow 64-bit element counts", place with { Key = name }, kind: FormatErrorKind.Overflow);
+            }
             total += part.ElementCount;
         }
-        if (dtype is null || total != TensorEntry.ElementCountOf(shape))
+        var needed = TensorEntry.ElementCountOf(shape, place with { Key = name });
+        if (dtype is null || total != needed)
         {
-            throw new CheckpointFormatException($"slices hold {total} elements but OriginShape [{string.Join(", ", shape)}] needs {TensorEntry.ElementCountOf(shape)}", place with { Key = name });
+            throw new CheckpointFormatException($"slices hold {total} elements but OriginShape [{string.Join(", ", shape)}] needs {needed}", place with { Key = name },
+                kind: FormatErrorKind.SizeMismatch);
         }
         return new TensorEntry(name, dtype.Value, shape, new ConcatBytes(parts));
     }

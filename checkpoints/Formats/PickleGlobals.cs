@@ -119,13 +119,20 @@ public static class PickleGlobals
                 ? a[0] switch
                 {
                     object[] t => t,
-                    ArrayList l => l.ToArray(),
+                    ArrayList l => ChargedCopy(l),
                     _ => throw new CheckpointFormatException("tuple() of something that is not a tuple or list"),
                 }
                 : throw new CheckpointFormatException("tuple() needs one argument"));
             Add(builtins + ".eval", PaddleLoDTensorEval);
         }
         return d;
+    }
+
+    // tuple(list) copies; on one memoised list, repeated, the copies would otherwise be unbounded.
+    private static object?[] ChargedCopy(ArrayList list)
+    {
+        ReadBudget.Current?.ChargeBytes(8L * list.Count, "tuple()");
+        return list.ToArray();
     }
 
     private sealed class StorageTypeConstructor(TorchStorageType type) : IObjectConstructor

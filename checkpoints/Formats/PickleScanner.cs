@@ -59,11 +59,12 @@ public sealed class PickleScanner
         }
         catch (CheckpointFormatException e) when (baseOffset != 0 && e.Where.Offset is long o)
         {
-            throw new CheckpointFormatException(e.What, e.Where with { Offset = o + baseOffset });
+            throw new CheckpointFormatException(e.What, e.Where with { Offset = o + baseOffset }, kind: e.Kind);
         }
     }
 
-    private CheckpointFormatException Error(string what, int at) => new(what, new FormatPlace(entry, at));
+    private CheckpointFormatException Error(string what, int at, FormatErrorKind kind = FormatErrorKind.BadPickle) =>
+        new(what, new FormatPlace(entry, at), kind: kind);
 
     private Result Run()
     {
@@ -87,9 +88,15 @@ public sealed class PickleScanner
                         throw Error($"unsupported pickle protocol {protocol}", at);
                     }
                     break;
-                case 0x95: // FRAME
-                    Take(8, at);
-                    break;
+                case 0x95: // FRAME: the frame's length must fit in what follows
+                    {
+                        var length = ReadLength(8, at);
+                        if (length > data.Length - pos)
+                        {
+                            throw new TruncatedException(Error($"pickle FRAME of {length} bytes runs past the end", at, FormatErrorKind.Truncated));
+                        }
+                        break;
+                    }
                 case (byte)'(': // MARK
                     if (++marks > MaxMarkDepth)
                     {
@@ -234,7 +241,7 @@ public sealed class PickleScanner
                     {
                         var module = ReadLine(at);
                         var name = ReadLine(at);
-                        throw Error($"refused global '{module}.{name}' (INST): not on the allow-list", at);
+                        throw Error($"refused global '{module}.{name}' (INST): not on the allow-list", at, FormatErrorKind.RefusedGlobal);
                     }
                 case (byte)'o': // OBJ
                     {
@@ -308,9 +315,9 @@ public sealed class PickleScanner
         {
             if (module == "torch" && name.EndsWith("Storage", StringComparison.Ordinal))
             {
-                throw Error($"unknown storage type 'torch.{name}'", at);
+                throw Error($"unknown storage type 'torch.{name}'", at, FormatErrorKind.Unsupported);
             }
-            throw Error($"refused global '{module}.{name}': not on the allow-list, nothing was executed", at);
+            throw Error($"refused global '{module}.{name}': not on the allow-list, nothing was executed", at, FormatErrorKind.RefusedGlobal);
         }
         return new GlobalRef(module, name);
     }
@@ -390,7 +397,7 @@ public sealed class PickleScanner
     {
         if (pos >= data.Length)
         {
-            throw new TruncatedException(Error("pickle is truncated", at));
+            throw new TruncatedException(Error("pickle is truncated", at, FormatErrorKind.Truncated));
         }
         return data[pos++];
     }
@@ -401,7 +408,7 @@ public sealed class PickleScanner
         var n = width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(bytes) : BinaryPrimitives.ReadInt64LittleEndian(bytes);
         if (n < 0)
         {
-            throw Error($"pickle declares a negative length {n}", at);
+            throw Error($"pickle declares a negative length {n}", at, FormatErrorKind.NegativeSize);
         }
         return n;
     }
@@ -410,7 +417,7 @@ public sealed class PickleScanner
     {
         if (count > data.Length - pos)
         {
-            throw new TruncatedException(Error($"pickle is truncated: an argument of {count} bytes runs past the end", at));
+            throw new TruncatedException(Error($"pickle is truncated: an argument of {count} bytes runs past the end", at, FormatErrorKind.Truncated));
         }
         var span = data.AsSpan(pos, (int)count);
         pos += (int)count;
@@ -423,14 +430,14 @@ public sealed class PickleScanner
         var end = rest.IndexOf((byte)'\n');
         if (end < 0)
         {
-            throw new TruncatedException(Error("pickle is truncated inside a text argument", at));
+            throw new TruncatedException(Error("pickle is truncated inside a text argument", at, FormatErrorKind.Truncated));
         }
         pos += end + 1;
         return Utf8(rest[..end], at);
     }
 
     private static long ParseLong(string s, int at) =>
-        long.TryParse(s, out var v) ? v : throw new CheckpointFormatException($"bad memo key '{s}'", new FormatPlace(Offset: at));
+        long.TryParse(s, out var v) ? v : throw new CheckpointFormatException($"bad memo key '{s}'", new FormatPlace(Offset: at), kind: FormatErrorKind.BadPickle);
 
     private string Utf8(ReadOnlySpan<byte> bytes, int at)
     {

@@ -74,7 +74,7 @@ public sealed class NumpyArray
         {
             throw new CheckpointFormatException("numpy array state is not (shape, dtype, is_fortran, data)");
         }
-        Shape = shape.Select(PickleValues.ToLong).ToArray();
+        Shape = PickleValues.ToLongs(shape);
         DType = dtype;
         FortranOrder = fortran;
         Data = s[3] switch
@@ -101,7 +101,13 @@ public static class PickleValues
         _ => throw new CheckpointFormatException($"expected an integer, found {Describe(value)}"),
     };
 
-    public static long[] ToLongs(object? value) => value switch
+    public static long[] ToLongs(object? value)
+    {
+        ReadBudget.Current?.ChargeBytes(8L * value switch { object[] t => t.Length, ArrayList l => l.Count, _ => 0 }, "integer tuple");
+        return ToLongsUncharged(value);
+    }
+
+    private static long[] ToLongsUncharged(object? value) => value switch
     {
         object[] tuple => tuple.Select(ToLong).ToArray(),
         ArrayList list => list.Cast<object?>().Select(ToLong).ToArray(),
@@ -110,10 +116,12 @@ public static class PickleValues
 
     public static byte[] Latin1Bytes(string s)
     {
+        // Each call allocates: _codecs.encode on one memoised string, repeated, would otherwise be unbounded.
+        ReadBudget.Current?.ChargeBytes(s.Length, "latin-1 byte string");
         var bytes = new byte[s.Length];
         for (var i = 0; i < s.Length; i++)
         {
-            bytes[i] = s[i] <= 0xff ? (byte)s[i] : throw new CheckpointFormatException("latin-1 byte string holds a character above 0xff");
+            bytes[i] = s[i] <= 0xff ? (byte)s[i] : throw new CheckpointFormatException("latin-1 byte string holds a character above 0xff", kind: FormatErrorKind.BadPickle);
         }
         return bytes;
     }

@@ -19,8 +19,8 @@ public sealed class SafeUnpickler : Unpickler
     public sealed record Loaded(object? Root, PickleScanner.Result Scan);
 
     /// <summary>Scans then loads the pickle that fills <paramref name="data"/> from index 0.</summary>
-    public static Loaded Load(byte[] data, string entry, bool allowTorchScriptClasses = false, Func<object, object>? persistentLoad = null,
-        long baseOffset = 0)
+    public static Loaded Load(byte[] data, string entry, ReadBudget budget, bool allowTorchScriptClasses = false,
+        Func<object, object>? persistentLoad = null, long baseOffset = 0)
     {
         PickleScanner.Result scan;
         try
@@ -33,6 +33,8 @@ public sealed class SafeUnpickler : Unpickler
         }
         PickleGlobals.Register();
         using var unpickler = new SafeUnpickler(persistentLoad ?? (_ => throw new CheckpointFormatException("unexpected persistent id in a plain pickle")));
+        // The allow-listed constructors charge what they build to this file's budget.
+        using var charged = budget.Enter();
         try
         {
             return new Loaded(unpickler.loads(data), scan);
@@ -47,7 +49,7 @@ public sealed class SafeUnpickler : Unpickler
                 }
             }
             var reason = e is TargetInvocationException { InnerException: { } i } ? i.Message : e.Message;
-            throw new CheckpointFormatException($"malformed pickle: {reason}", new FormatPlace(entry), e);
+            throw new CheckpointFormatException($"malformed pickle: {reason}", new FormatPlace(entry), e, FormatErrorKind.BadPickle);
         }
     }
 }

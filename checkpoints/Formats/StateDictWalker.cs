@@ -11,13 +11,17 @@ public sealed class StateDictWalker(
     IReadOnlyDictionary<string, long> firstOffsets,
     Func<object?, bool> isTensor,
     Func<string, object, TensorEntry> toEntry,
-    FormatPlace place)
+    FormatPlace place,
+    ReadBudget budget)
 {
     /// <summary>Containers nested deeper than this are refused (also catches a list that contains itself).</summary>
     public const int MaxDepth = 64;
 
     // Checkpoint keys under which training scripts and open_clip keep the model's state dict.
     private static readonly string[] WrapperKeys = ["state_dict", "model", "model_state_dict", "module", "state_dict_ema"];
+
+    // Tensor counts of containers already counted: a memoised container shared at many places is counted once.
+    private readonly Dictionary<object, int> counted = new(ReferenceEqualityComparer.Instance);
 
     public List<TensorEntry> Tensors { get; } = [];
 
@@ -70,10 +74,14 @@ public sealed class StateDictWalker(
     {
         if (depth > MaxDepth)
         {
-            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place with { Key = prefix.TrimEnd('.') });
+            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place with { Key = prefix.TrimEnd('.') },
+                kind: FormatErrorKind.TooDeep);
         }
         foreach (var (key, item) in Children(value))
         {
+            // A container shared at several places is walked at each (its tensors have one name per place), so the
+            // walk is bounded by the budget, not by the depth: 48 levels of a list holding itself twice are 2^48 paths.
+            budget.ChargeVisit(place with { Key = prefix.TrimEnd('.') });
             var name = prefix + key;
             if (isTensor(item))
             {
@@ -110,8 +118,20 @@ public sealed class StateDictWalker(
         }
         if (depth > MaxDepth)
         {
-            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place);
+            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place, kind: FormatErrorKind.TooDeep);
         }
-        return Children(value).Sum(c => CountTensors(c.Value, depth + 1));
+        if (counted.TryGetValue(value, out var known))
+        {
+            return known;
+        }
+        long sum = 0;
+        foreach (var c in Children(value))
+        {
+            budget.ChargeVisit(place);
+            // Saturates: shared substructure can name more tensors than an int counts; the walk refuses those.
+            sum = Math.Min(sum + CountTensors(c.Value, depth + 1), int.MaxValue);
+        }
+        counted[value] = (int)sum;
+        return (int)sum;
     }
 }

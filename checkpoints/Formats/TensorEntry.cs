@@ -1,6 +1,9 @@
 namespace ClipTools.Checkpoints.Formats;
 
-/// <summary>One named tensor of a checkpoint: its dtype, its shape and where its bytes are.</summary>
+/// <summary>
+/// One named tensor of a checkpoint: its dtype, its shape and where its bytes are. A shape with a negative dimension,
+/// or whose element or byte count overflows 64 bits, is refused here, whichever reader declared it.
+/// </summary>
 public sealed class TensorEntry(string name, DType dtype, IReadOnlyList<long> shape, TensorBytes bytes)
 {
     public string Name { get; } = name;
@@ -11,9 +14,9 @@ public sealed class TensorEntry(string name, DType dtype, IReadOnlyList<long> sh
 
     public TensorBytes Bytes { get; } = bytes;
 
-    public long ElementCount => ElementCountOf(Shape);
+    public long ElementCount { get; } = ElementCountOf(shape, new FormatPlace(Key: name));
 
-    public long ByteCount => ElementCount * DType.Size();
+    public long ByteCount { get; } = ByteCountOf(shape, dtype, new FormatPlace(Key: name));
 
     /// <summary>The tensor's bytes in C order, little-endian. One tensor is in memory at a time.</summary>
     public byte[] ReadBytes()
@@ -30,13 +33,34 @@ public sealed class TensorEntry(string name, DType dtype, IReadOnlyList<long> sh
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 
     /// <summary>Product of the dimensions, with overflow checked (a hostile header can declare anything).</summary>
-    public static long ElementCountOf(IReadOnlyList<long> shape)
+    public static long ElementCountOf(IReadOnlyList<long> shape, FormatPlace? place = null)
     {
         long count = 1;
         foreach (var d in shape)
         {
-            count = checked(count * d);
+            if (d < 0)
+            {
+                throw new CheckpointFormatException($"shape [{string.Join(", ", shape)}] has a negative dimension", place, kind: FormatErrorKind.NegativeSize);
+            }
+            if (d != 0 && count > long.MaxValue / d)
+            {
+                throw new CheckpointFormatException($"shape [{string.Join(", ", shape)}] overflows 64-bit element counts", place, kind: FormatErrorKind.Overflow);
+            }
+            count *= d;
         }
         return count;
+    }
+
+    /// <summary>Element count times element size, refused when it overflows (a [2^62] float32 is not "0 bytes").</summary>
+    public static long ByteCountOf(IReadOnlyList<long> shape, DType dtype, FormatPlace? place = null)
+    {
+        var count = ElementCountOf(shape, place);
+        var size = dtype.Size();
+        if (count > long.MaxValue / size)
+        {
+            throw new CheckpointFormatException($"{dtype.Name()} shape [{string.Join(", ", shape)}] overflows 64-bit byte counts", place,
+                kind: FormatErrorKind.Overflow);
+        }
+        return count * size;
     }
 }

@@ -18,7 +18,7 @@ public sealed class TensorSet(
     /// <summary>The format in words, with what identifies this file (archive root, pickle protocol...).</summary>
     public string Description { get; } = description;
 
-    public IReadOnlyList<TensorEntry> Tensors { get; } = tensors;
+    public IReadOnlyList<TensorEntry> Tensors { get; } = ChargeTensorBytes(tensors, file);
 
     public IReadOnlyList<IgnoredItem> Ignored { get; } = ignored;
 
@@ -30,4 +30,18 @@ public sealed class TensorSet(
     public long TotalBytes => Tensors.Sum(t => t.ByteCount);
 
     public void Dispose() => file?.Dispose();
+
+    // What converting the file would produce is bounded by the file's size: zero-stride views expanded to gigabytes,
+    // or a small compressed .npz that declares huge arrays, are refused here, before any byte is produced.
+    private static IReadOnlyList<TensorEntry> ChargeTensorBytes(IReadOnlyList<TensorEntry> tensors, IDisposable? file)
+    {
+        if (file is CheckpointFile checkpoint)
+        {
+            foreach (var t in tensors)
+            {
+                checkpoint.Budget.ChargeTensorBytes(t.ByteCount, new FormatPlace(Key: t.Name));
+            }
+        }
+        return tensors;
+    }
 }

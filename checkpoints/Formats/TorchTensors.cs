@@ -14,36 +14,36 @@ public static class TorchTensors
         var size = dtype.Size();
         if (t.Shape.Length != t.Strides.Length)
         {
-            throw new CheckpointFormatException($"tensor has {t.Shape.Length} dimensions but {t.Strides.Length} strides", where);
+            throw new CheckpointFormatException($"tensor has {t.Shape.Length} dimensions but {t.Strides.Length} strides", where, kind: FormatErrorKind.BadStructure);
         }
         if (t.Shape.Any(d => d < 0) || t.Strides.Any(s => s < 0) || t.StorageOffset < 0 || t.Storage.ElementCount < 0)
         {
-            throw new CheckpointFormatException("tensor has a negative size, stride or offset", where);
+            throw new CheckpointFormatException("tensor has a negative size, stride or offset", where, kind: FormatErrorKind.NegativeSize);
         }
-        long numel, maxIndex;
-        try
+        var numel = TensorEntry.ElementCountOf(t.Shape, where);
+        _ = TensorEntry.ByteCountOf(t.Shape, dtype, where);
+        long maxIndex = t.StorageOffset;
+        for (var d = 0; d < t.Shape.Length && numel > 0; d++)
         {
-            numel = TensorEntry.ElementCountOf(t.Shape);
-            maxIndex = t.StorageOffset;
-            for (var d = 0; d < t.Shape.Length; d++)
+            // Both factors are non-negative; the sum stays below 2^63 or the view is refused.
+            var step = t.Strides[d] == 0 ? 0 : (t.Shape[d] - 1 > (long.MaxValue - maxIndex) / t.Strides[d] ? -1 : (t.Shape[d] - 1) * t.Strides[d]);
+            if (step < 0)
             {
-                maxIndex = checked(maxIndex + (t.Shape[d] - 1) * t.Strides[d]);
+                throw new CheckpointFormatException("tensor view overflows 64-bit offsets", where, kind: FormatErrorKind.Overflow);
             }
-            _ = checked(t.Storage.ElementCount * size);
+            maxIndex += step;
         }
-        catch (OverflowException)
-        {
-            throw new CheckpointFormatException("tensor size overflows", where);
-        }
-        if (t.Storage.ElementCount * size > storageBytes)
+        if (t.Storage.ElementCount > storageBytes / size)
         {
             throw new CheckpointFormatException(
-                $"storage '{t.Storage.Key}' is shorter than declared: {storageBytes} bytes for {t.Storage.ElementCount} {dtype.Name()} elements", where);
+                $"storage '{t.Storage.Key}' is shorter than declared: {storageBytes} bytes for {t.Storage.ElementCount} {dtype.Name()} elements", where,
+                kind: FormatErrorKind.SizeMismatch);
         }
         if (numel > 0 && maxIndex >= t.Storage.ElementCount)
         {
             throw new CheckpointFormatException(
-                $"storage '{t.Storage.Key}' is shorter than the tensor needs: element {maxIndex} of {t.Storage.ElementCount}", where);
+                $"storage '{t.Storage.Key}' is shorter than the tensor needs: element {maxIndex} of {t.Storage.ElementCount}", where,
+                kind: FormatErrorKind.OutOfBounds);
         }
         var start = new FileRangeBytes(file, storageFileOffset + t.StorageOffset * size, where);
         if (numel == 0 || IsContiguous(t.Shape, t.Strides))
@@ -86,7 +86,13 @@ public static class TorchTensors
         if (t.Length >= 6 && t[5] is object[] { Length: 3 } view && view[0] is string viewKey)
         {
             // Legacy files: (view_key, offset, size): this key names a view into the root storage.
-            return storage with { Key = viewKey, ViewOf = (key, PickleValues.ToLong(view[1])) };
+            var offset = PickleValues.ToLong(view[1]);
+            if (offset < 0)
+            {
+                throw new CheckpointFormatException($"storage view '{viewKey}' starts at element {offset}, before its storage", place,
+                    kind: FormatErrorKind.NegativeSize);
+            }
+            return storage with { Key = viewKey, ViewOf = (key, offset) };
         }
         return storage;
     }

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text;
-using ICSharpCode.SharpZipLib.Zip;
 using Razorvine.Pickle.Objects;
 
 namespace ClipTools.Checkpoints.Formats;
@@ -15,90 +14,68 @@ public static class TorchZipReader
     /// <summary>Largest pickle or code file read into memory; real ones are kilobytes to a few megabytes.</summary>
     private const long MaxPickleBytes = 512L << 20;
 
-    public static TensorSet Read(CheckpointFile file)
-    {
-        ZipFile zip;
-        try
-        {
-            zip = new ZipFile(file.OpenStream());
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // SharpZipLib reports a broken directory with whatever exception its parsing hits first; a file cut short
-            // (an interrupted download or copy) loses the directory at its end, so say that when it is the case.
-            if (!HasEndOfCentralDirectory(file))
-            {
-                throw new CheckpointFormatException(
-                    $"truncated zip archive: the file ends after {file.Length} bytes without the zip's end-of-directory record (cut short, e.g. an interrupted download?)",
-                    new FormatPlace(Offset: file.Length));
-            }
-            throw new CheckpointFormatException($"bad zip directory: {e.Message}", new FormatPlace(Offset: 0));
-        }
-        using (zip)
-        {
-            var entries = new Dictionary<string, ZipEntry>(StringComparer.Ordinal);
-            foreach (ZipEntry e in zip)
-            {
-                entries[e.Name] = e;
-            }
-            var roots = entries.Keys.Where(n => n.EndsWith("/data.pkl", StringComparison.Ordinal) && n.IndexOf('/') == n.Length - "/data.pkl".Length)
-                .Select(n => n[..^"/data.pkl".Length]).ToList();
-            if (roots.Count != 1)
-            {
-                throw new CheckpointFormatException(roots.Count == 0
-                    ? "zip archive has no <root>/data.pkl: not a PyTorch checkpoint"
-                    : $"zip archive has {roots.Count} data.pkl roots");
-            }
-            var root = roots[0];
-            if (entries.TryGetValue(root + "/byteorder", out var byteorder) && ReadText(zip, byteorder).Trim() != "little")
-            {
-                throw new CheckpointFormatException("big-endian archive is not supported", new FormatPlace(byteorder.Name));
-            }
-            var isTorchScript = entries.ContainsKey(root + "/constants.pkl") || entries.Keys.Any(n => n.StartsWith(root + "/code/", StringComparison.Ordinal));
-            var dataPkl = root + "/data.pkl";
-            var loaded = LoadPickle(zip, entries[dataPkl], isTorchScript);
-            TensorEntry ToEntry(string name, object value) => StorageEntry(file, entries, root + "/data/", (TorchTensorRef)value, name, dataPkl);
+    public static TensorSet Read(CheckpointFile file) => Read(file, ZipDirectory.Read(file));
 
-            List<TensorEntry> tensors;
-            List<IgnoredItem> ignored;
-            string? wrapper = null;
-            if (isTorchScript)
-            {
-                var code = new TorchScriptCode();
-                foreach (var e in entries.Values.Where(e => e.Name.StartsWith(root + "/code/", StringComparison.Ordinal) && e.Name.EndsWith(".py", StringComparison.Ordinal)))
-                {
-                    var module = e.Name[(root.Length + "/code/".Length)..^".py".Length].Replace('/', '.');
-                    code.AddFile(module, ReadText(zip, e));
-                }
-                var walker = new TorchScriptWalker(code, loaded.Scan.FirstOffsets, ToEntry, new FormatPlace(dataPkl));
-                walker.WalkModule(loaded.Root, "", 0);
-                tensors = walker.Tensors;
-                ignored = walker.Ignored;
-                if (entries.TryGetValue(root + "/constants.pkl", out var constants))
-                {
-                    var c = LoadPickle(zip, constants, isTorchScript: true);
-                    var n = c.Root is object[] t ? t.Count(x => x is TorchTensorRef) : 0;
-                    ignored.Add(new IgnoredItem(constants.Name, $"{n} traced constant tensors (not weights)"));
-                }
-            }
-            else
-            {
-                var walker = new StateDictWalker(loaded.Scan.FirstOffsets, v => v is TorchTensorRef, ToEntry, new FormatPlace(dataPkl));
-                walker.WalkRoot(loaded.Root);
-                tensors = walker.Tensors;
-                ignored = walker.Ignored;
-                wrapper = walker.WrapperKey;
-                var stateDict = wrapper is not null && loaded.Root is Hashtable h ? h[wrapper] : loaded.Root;
-                if (stateDict is PickledOrderedDict { Attributes.Count: > 0 })
-                {
-                    ignored.Add(new IgnoredItem("_metadata", "state-dict attribute (module versions)"));
-                }
-            }
-            CheckUniqueNames(tensors, dataPkl);
-            var format = isTorchScript ? CheckpointFormat.TorchScript : CheckpointFormat.TorchZip;
-            var description = (isTorchScript ? "TorchScript archive" : "PyTorch zip archive") + $", root '{root}', pickle protocol {loaded.Scan.Protocol}";
-            return new TensorSet(format, description, tensors, ignored, new Dictionary<string, string>(), wrapper, file);
+    public static TensorSet Read(CheckpointFile file, ZipDirectory zip)
+    {
+        var entries = zip.ByName;
+        var roots = entries.Keys.Where(n => n.EndsWith("/data.pkl", StringComparison.Ordinal) && n.IndexOf('/') == n.Length - "/data.pkl".Length)
+            .Select(n => n[..^"/data.pkl".Length]).ToList();
+        if (roots.Count != 1)
+        {
+            throw new CheckpointFormatException(roots.Count == 0
+                ? "zip archive has no <root>/data.pkl: not a PyTorch checkpoint"
+                : $"zip archive has {roots.Count} data.pkl roots", kind: FormatErrorKind.BadStructure);
         }
+        var root = roots[0];
+        if (entries.TryGetValue(root + "/byteorder", out var byteorder) && ReadText(file, byteorder).Trim() != "little")
+        {
+            throw new CheckpointFormatException("big-endian archive is not supported", new FormatPlace(byteorder.Name), kind: FormatErrorKind.Unsupported);
+        }
+        var isTorchScript = entries.ContainsKey(root + "/constants.pkl") || entries.Keys.Any(n => n.StartsWith(root + "/code/", StringComparison.Ordinal));
+        var dataPkl = root + "/data.pkl";
+        var loaded = LoadPickle(file, entries[dataPkl], isTorchScript);
+        TensorEntry ToEntry(string name, object value) => StorageEntry(file, entries, root + "/data/", (TorchTensorRef)value, name, dataPkl);
+
+        List<TensorEntry> tensors;
+        List<IgnoredItem> ignored;
+        string? wrapper = null;
+        if (isTorchScript)
+        {
+            var code = new TorchScriptCode();
+            foreach (var e in entries.Values.Where(e => e.Name.StartsWith(root + "/code/", StringComparison.Ordinal) && e.Name.EndsWith(".py", StringComparison.Ordinal)))
+            {
+                var module = e.Name[(root.Length + "/code/".Length)..^".py".Length].Replace('/', '.');
+                code.AddFile(module, ReadText(file, e));
+            }
+            var walker = new TorchScriptWalker(code, loaded.Scan.FirstOffsets, ToEntry, new FormatPlace(dataPkl), file.Budget);
+            walker.WalkModule(loaded.Root, "", 0);
+            tensors = walker.Tensors;
+            ignored = walker.Ignored;
+            if (entries.TryGetValue(root + "/constants.pkl", out var constants))
+            {
+                var c = LoadPickle(file, constants, isTorchScript: true);
+                var n = c.Root is object[] t ? t.Count(x => x is TorchTensorRef) : 0;
+                ignored.Add(new IgnoredItem(constants.Name, $"{n} traced constant tensors (not weights)"));
+            }
+        }
+        else
+        {
+            var walker = new StateDictWalker(loaded.Scan.FirstOffsets, v => v is TorchTensorRef, ToEntry, new FormatPlace(dataPkl), file.Budget);
+            walker.WalkRoot(loaded.Root);
+            tensors = walker.Tensors;
+            ignored = walker.Ignored;
+            wrapper = walker.WrapperKey;
+            var stateDict = wrapper is not null && loaded.Root is Hashtable h ? h[wrapper] : loaded.Root;
+            if (stateDict is PickledOrderedDict { Attributes.Count: > 0 })
+            {
+                ignored.Add(new IgnoredItem("_metadata", "state-dict attribute (module versions)"));
+            }
+        }
+        CheckUniqueNames(tensors, dataPkl);
+        var format = isTorchScript ? CheckpointFormat.TorchScript : CheckpointFormat.TorchZip;
+        var description = (isTorchScript ? "TorchScript archive" : "PyTorch zip archive") + $", root '{root}', pickle protocol {loaded.Scan.Protocol}";
+        return new TensorSet(format, description, tensors, ignored, new Dictionary<string, string>(), wrapper, file);
     }
 
     internal static void CheckUniqueNames(List<TensorEntry> tensors, string entry)
@@ -108,65 +85,37 @@ public static class TorchZipReader
         {
             if (!seen.Add(t.Name))
             {
-                throw new CheckpointFormatException("two tensors have the same name", new FormatPlace(entry, Key: t.Name));
+                throw new CheckpointFormatException("two tensors have the same name", new FormatPlace(entry, Key: t.Name), kind: FormatErrorKind.DuplicateName);
             }
         }
     }
 
-    private static SafeUnpickler.Loaded LoadPickle(ZipFile zip, ZipEntry entry, bool isTorchScript)
+    private static SafeUnpickler.Loaded LoadPickle(CheckpointFile file, ZipEntryInfo entry, bool isTorchScript)
     {
-        var bytes = ReadEntry(zip, entry);
-        return SafeUnpickler.Load(bytes, entry.Name, isTorchScript, pid => TorchTensors.ParseStorageId(pid, entry.Name));
+        var bytes = ZipEntryData.ReadAll(file, entry, MaxPickleBytes);
+        return SafeUnpickler.Load(bytes, entry.Name, file.Budget, isTorchScript, pid => TorchTensors.ParseStorageId(pid, entry.Name));
     }
 
-    private static TensorEntry StorageEntry(CheckpointFile file, Dictionary<string, ZipEntry> entries, string folder, TorchTensorRef t, string name, string pickle)
+    private static TensorEntry StorageEntry(CheckpointFile file, IReadOnlyDictionary<string, ZipEntryInfo> entries, string folder, TorchTensorRef t, string name, string pickle)
     {
         var entryName = folder + t.Storage.Key;
         if (!entries.TryGetValue(entryName, out var entry))
         {
-            throw new CheckpointFormatException($"storage '{t.Storage.Key}' has no entry {entryName}", new FormatPlace(pickle, Key: name));
+            throw new CheckpointFormatException($"storage '{t.Storage.Key}' has no entry {entryName}", new FormatPlace(pickle, Key: name), kind: FormatErrorKind.BadStructure);
         }
         var place = new FormatPlace(entryName);
-        if (entry.CompressionMethod != CompressionMethod.Stored)
+        if (!entry.IsStored)
         {
-            throw new CheckpointFormatException("storage entry is compressed; PyTorch stores storages uncompressed", place);
+            throw new CheckpointFormatException("storage entry is compressed; PyTorch stores storages uncompressed", place, kind: FormatErrorKind.Unsupported);
         }
-        var dataStart = ZipStoredEntry.DataStart(file, entry, place);
-        return TorchTensors.ToEntry(name, t, file, dataStart, entry.Size, place);
+        return TorchTensors.ToEntry(name, t, file, entry.DataStart, entry.Size, place);
     }
 
-    /// <summary>Whether the end-of-central-directory signature is in the last 64 KiB + 22 bytes, where a zip keeps it.</summary>
-    private static bool HasEndOfCentralDirectory(CheckpointFile file)
-    {
-        var tail = new byte[(int)Math.Min(file.Length, 22 + 0xFFFF)];
-        file.ReadExactly(file.Length - tail.Length, tail);
-        return tail.AsSpan().LastIndexOf("PK\u0005\u0006"u8) >= 0;
-    }
-
-    private static byte[] ReadEntry(ZipFile zip, ZipEntry entry)
-    {
-        var place = new FormatPlace(entry.Name);
-        if (entry.Size < 0 || entry.Size > MaxPickleBytes)
-        {
-            throw new CheckpointFormatException($"entry declares {entry.Size} bytes, more than the {MaxPickleBytes} allowed", place);
-        }
-        try
-        {
-            using var stream = zip.GetInputStream(entry);
-            var bytes = new byte[entry.Size];
-            stream.ReadExactly(bytes);
-            return bytes;
-        }
-        catch (Exception e) when (e is not (OutOfMemoryException or CheckpointFormatException))
-        {
-            throw new CheckpointFormatException($"cannot read zip entry: {e.Message}", place);
-        }
-    }
-
-    private static string ReadText(ZipFile zip, ZipEntry entry) => Encoding.UTF8.GetString(ReadEntry(zip, entry));
+    private static string ReadText(CheckpointFile file, ZipEntryInfo entry) => Encoding.UTF8.GetString(ZipEntryData.ReadAll(file, entry, MaxPickleBytes));
 
     /// <summary>Walks a TorchScript module tree, reporting only what <c>code/</c> declares as parameters or buffers.</summary>
-    private sealed class TorchScriptWalker(TorchScriptCode code, IReadOnlyDictionary<string, long> firstOffsets, Func<string, object, TensorEntry> toEntry, FormatPlace place)
+    private sealed class TorchScriptWalker(TorchScriptCode code, IReadOnlyDictionary<string, long> firstOffsets, Func<string, object, TensorEntry> toEntry, FormatPlace place,
+        ReadBudget budget)
     {
         public List<TensorEntry> Tensors { get; } = [];
 
@@ -189,6 +138,7 @@ public static class TorchZipReader
             var state = new HashSet<string>(info.Parameters.Concat(info.Buffers), StringComparer.Ordinal);
             foreach (var name in info.Parameters.Concat(info.Buffers))
             {
+                budget.ChargeVisit(place with { Key = prefix + name });
                 obj.TryGetValue(name, out var v);
                 if (v is TorchTensorRef t)
                 {
@@ -205,6 +155,8 @@ public static class TorchZipReader
                 .Where(k => !state.Contains(k)).Distinct().ToList();
             foreach (var name in rest)
             {
+                // A module shared at several places is walked at each, so the budget bounds the paths (2^depth).
+                budget.ChargeVisit(place with { Key = prefix + name });
                 var v = obj[name];
                 if (v is ClassDict child && child.ClassName.StartsWith("__torch__.", StringComparison.Ordinal))
                 {

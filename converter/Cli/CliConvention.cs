@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Cli;
 
@@ -35,6 +36,7 @@ public sealed class CliConvention
         Root.Options.Add(Json);
         Root.Options.Add(Quiet);
         Root.Options.Add(Verbose);
+        Root.Options.Add(ReadBudgetScale);
     }
 
     public string Tool { get; }
@@ -48,6 +50,9 @@ public sealed class CliConvention
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "print nothing but errors (the exit code says how it went)", Recursive = true };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "print everything (clip-verify: the full per-tap tables)", Recursive = true };
+
+    /// <summary><c>--read-budget FACTOR</c> on every command: raises the read budgets of docs/security.md.</summary>
+    public Option<double> ReadBudgetScale { get; } = ReadBudgetOption.Create();
 
     public OutputMode Mode(ParseResult parse) =>
         parse.GetValue(Json) ? OutputMode.Json
@@ -69,6 +74,7 @@ public sealed class CliConvention
                 stderr.WriteLine($"{Tool}: error: --quiet and --verbose contradict each other (see '{HelpFor(parse)}')");
                 return null;
             }
+            ReadBudget.Scale = parse.GetValue(ReadBudgetScale);
             return parse;
         }
         stderr.WriteLine($"{Tool}: error: {OneLine(parse.Errors[0].Message)} (see '{HelpFor(parse)}')");

@@ -15,7 +15,7 @@ public sealed record ConversionReport(ConversionSummary Summary, OutputSummary O
     {
         var s = Summary;
         var text = new StringBuilder();
-        text.AppendLine($"input:     {s.Format}{(s.WrapperKey is null ? "" : $", unwrapped from '{s.WrapperKey}'")}{(s.ModulePrefixStripped ? ", 'module.' prefix stripped" : "")}");
+        text.AppendLine($"input:     {s.Format}{(s.WrapperKey is null ? "" : $", unwrapped from '{TerminalText.Sanitize(s.WrapperKey)}'")}{(s.ModulePrefixStripped ? ", 'module.' prefix stripped" : "")}");
         text.AppendLine($"layout:    {s.Layout}");
         text.AppendLine($"model:     {s.Preset ?? "custom"} ({s.Config})");
         text.AppendLine($"written:   {Output.Path} ({Output.Format.Name()}): {s.TensorCount} tensors, {s.Bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of weights, {Output.FileBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes on disk");
@@ -25,7 +25,7 @@ public sealed record ConversionReport(ConversionSummary Summary, OutputSummary O
             var shown = complete ? s.Synthesized : s.Synthesized.Take(3).ToList();
             text.AppendLine($"filled in: {s.Synthesized.Count} ({string.Join(", ", shown)}{(s.Synthesized.Count > shown.Count ? ", ..." : "")}) with their defined defaults");
         }
-        text.AppendLine($"ignored:   {(s.Ignored.Count == 0 ? "nothing" : string.Join("; ", s.Ignored.Select(i => $"{i.Name} ({i.Reason})")))}");
+        text.AppendLine($"ignored:   {(s.Ignored.Count == 0 ? "nothing" : string.Join("; ", s.Ignored.Select(i => $"{TerminalText.Sanitize(i.Name)} ({TerminalText.Sanitize(i.Reason)})")))}");
         text.Append($"sha256:    {Output.Sha256}");
         return text.ToString();
     }

@@ -25,6 +25,9 @@ public static class InspectCommand
         return command;
     }
 
+    // Names, keys and metadata come from the file: escaped, so none can drive the terminal or fake a line.
+    private static string S(string text) => TerminalText.Sanitize(text);
+
     private static void Print(string path, OutputMode mode, TextWriter output)
     {
         CommandPaths.CheckInputFile(path);
@@ -50,23 +53,23 @@ public static class InspectCommand
         }
         if (set.WrapperKey is not null)
         {
-            output.WriteLine($"state dict unwrapped from key: {set.WrapperKey}");
+            output.WriteLine($"state dict unwrapped from key: {S(set.WrapperKey)}");
         }
         foreach (var (key, value) in set.Metadata)
         {
-            output.WriteLine($"metadata: {key} = {value}");
+            output.WriteLine($"metadata: {S(key)} = {S(value)}");
         }
-        var width = set.Tensors.Count == 0 ? 4 : set.Tensors.Max(t => t.Name.Length);
+        var width = set.Tensors.Count == 0 ? 4 : set.Tensors.Max(t => S(t.Name).Length);
         output.WriteLine("tensors:");
         foreach (var t in set.Tensors)
         {
-            output.WriteLine($"  {t.Name.PadRight(width)}  {t.DType.Name(),-8}  {t.ShapeText}");
+            output.WriteLine($"  {S(t.Name).PadRight(width)}  {t.DType.Name(),-8}  {t.ShapeText}");
         }
         output.WriteLine($"total: {set.Tensors.Count} tensors, {set.TotalBytes} bytes");
         output.WriteLine($"ignored: {set.Ignored.Count}");
         foreach (var i in set.Ignored)
         {
-            output.WriteLine($"  {i.Name}: {i.Reason}");
+            output.WriteLine($"  {S(i.Name)}: {S(i.Reason)}");
         }
     }
 
