@@ -18,7 +18,7 @@ PREFIX ?= $(HOME)/.local
 REPOSITORY_URL ?= $(shell git remote get-url origin 2>/dev/null)
 PACK_PROJECTS := checkpoints/Checkpoints.csproj clipmodel/ClipModel.csproj converter/Converter.csproj verifier/Verifier.csproj
 
-.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench
+.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench
 
 all: build
 
@@ -105,3 +105,11 @@ clean:
 input-bench: deps
 	$(DOTNET) build bench/InputBench/InputBench.csproj -c $(CONFIG) -nologo -v q
 	taskset -c 0 $(DOTNET) bench/InputBench/bin/$(CONFIG)/net10.0/input-bench.dll docs/benchmarks.md
+
+# Not part of CI: full-size random-weight checkpoints (cached in ~/.cache/cliptools-bench), clip-convert against
+# the PyTorch way, PyBridge and the copy floor; writes docs/benchmarks.md. See bench/run_bench.py.
+bench: deps
+	$(DOTNET) build converter/Converter.csproj -c Release -nologo -v q
+	$(DOTNET) build bench/PyBridgeBench/PyBridgeBench.csproj -c Release -nologo -v q
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/make_checkpoints.py RN50 ViT-B/32 ViT-L/14
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/run_bench.py $(BENCH_ARGS)
