@@ -130,6 +130,13 @@ def main() -> int:
     parser.add_argument("--note", default="", help="a line about the machine's state (load) for the report")
     args = parser.parse_args()
     c = args.cache
+    # Run copies of the built tools, so a rebuild in the working tree during the run changes nothing.
+    tools = os.path.join(c, "tools")
+    shutil.rmtree(tools, ignore_errors=True)
+    for name, built in (("convert", "converter/bin/Release/net10.0"), ("bridge", "bench/PyBridgeBench/bin/Release/net10.0")):
+        shutil.copytree(os.path.join(ROOT, built), os.path.join(tools, name), symlinks=True)
+    CONVERT[1] = os.path.join(tools, "convert", "clip-convert.dll")
+    BRIDGE[1] = os.path.join(tools, "bridge", "pybridge-bench.dll")
     scratch = os.path.join(c, "scratch")
     os.makedirs(scratch, exist_ok=True)
     pdparams = os.path.join(c, "RN50.pdparams")
