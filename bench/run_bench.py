@@ -189,7 +189,7 @@ def main() -> int:
                              f"{job.median('clip-convert')[1]:.0f} MiB")
     points = []
     for job in jobs:
-        if job.label.endswith(".pt → .dat") and job.median("clip-convert"):
+        if job.label.endswith(".pt → .dat") and ".sd." not in job.label and job.median("clip-convert"):
             m = job.median("clip-convert")
             points.append((job.label.split(".")[0], os.path.getsize(job.source) / 1e6, m[0], m[1]))
     lines += ["", "## Scaling (released .pt → .dat)", "", "| model | checkpoint MB | clip-convert s | peak RSS MiB | MB/s |", "|---|---|---|---|---|"]
