@@ -1,25 +1,29 @@
+using ClipTools.Checkpoints.Families;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Checkpoints.Layouts;
-using ClipTools.Families.Official;
 
 namespace ClipTools.Checkpoints.Conversion;
 
 /// <summary>
-/// The checks on names, shapes and dtypes of the mapped tensors against the official state dict of the inferred
+/// The checks on names, shapes and dtypes of the mapped tensors against the family's state dict for the inferred
 /// config. Nothing here reads bytes.
 /// </summary>
 public static class CanonicalChecks
 {
-    public static ClipConfig InferConfig(IReadOnlyList<MappedTensor> tensors)
+    public static IModelConfig InferConfig(IFamilySpec family, IReadOnlyList<MappedTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         var shapes = tensors.ToDictionary(t => t.Name, t => t.Shape.ToArray(), StringComparer.Ordinal);
         try
         {
-            return ClipConfigInference.FromShapes(shapes);
+            return family.InferConfig(shapes, metadata);
+        }
+        catch (CheckpointFormatException)
+        {
+            throw;
         }
         catch (FormatException e)
         {
-            // "not a CLIP state dict: no 'X'": a key the official layout always has.
+            // "not a CLIP state dict: no 'X'": a key the canonical layout always has.
             var key = e.Message.Split('\'') is { Length: >= 3 } parts ? parts[1] : null;
             throw key is null ? ConversionErrors.CannotInfer(e.Message) : ConversionErrors.Missing([key]);
         }
@@ -32,10 +36,9 @@ public static class CanonicalChecks
     /// <summary>
     /// Missing keys, then unexpected ones (returned, not thrown, when <paramref name="allowExtra"/>), then shapes.
     /// </summary>
-    public static IReadOnlyList<string> CheckNamesAndShapes(IReadOnlyList<MappedTensor> tensors, IReadOnlyList<string> unmatched,
-        ClipConfig config, bool allowExtra)
+    public static IReadOnlyList<string> CheckNamesAndShapes(IReadOnlyList<StateEntry> expected, IReadOnlyList<MappedTensor> tensors,
+        IReadOnlyList<string> unmatched, IModelConfig config, bool allowExtra)
     {
-        var expected = ClipStateLayout.Expected(config);
         var byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var missing = expected.Where(e => !byName.ContainsKey(e.Name)).Select(e => e.Name).ToList();
         if (missing.Count > 0)
@@ -59,12 +62,10 @@ public static class CanonicalChecks
         return extra;
     }
 
-    /// <summary>Only <c>num_batches_tracked</c> is an integer in a CLIP state dict; everything else is a float weight.</summary>
-    public static bool IsIntegerEntry(string name) => name.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
-
-    public static void CheckDType(MappedTensor t)
+    /// <summary>An integer counter must hold integers; every other entry is a float weight.</summary>
+    public static void CheckDType(StateEntry expected, MappedTensor t)
     {
-        if (IsIntegerEntry(t.Name))
+        if (expected.Integer)
         {
             if (t.DType.IsFloat())
             {

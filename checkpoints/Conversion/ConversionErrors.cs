@@ -1,5 +1,5 @@
 using ClipTools.Checkpoints.Formats;
-using ClipTools.Families.Official;
+using ClipTools.Checkpoints.Families;
 
 namespace ClipTools.Checkpoints.Conversion;
 
@@ -10,14 +10,14 @@ namespace ClipTools.Checkpoints.Conversion;
 public static class ConversionErrors
 {
     public static CheckpointFormatException Missing(IReadOnlyList<string> keys) =>
-        new($"missing key{Plural(keys)} {Sample(keys)} (the official layout of the inferred model has {(keys.Count == 1 ? "it" : "them")})",
+        new($"missing key{Plural(keys)} {Sample(keys)} (the canonical layout of the inferred model has {(keys.Count == 1 ? "it" : "them")})",
             new FormatPlace(Key: keys[0]));
 
     public static CheckpointFormatException Unexpected(IReadOnlyList<string> keys) =>
-        new($"unexpected key{Plural(keys)} {Sample(keys)} (not in the official layout; --allow-extra skips {(keys.Count == 1 ? "it" : "them")})",
+        new($"unexpected key{Plural(keys)} {Sample(keys)} (not in the canonical layout; --allow-extra skips {(keys.Count == 1 ? "it" : "them")})",
             new FormatPlace(Key: keys[0]));
 
-    public static CheckpointFormatException Shape(string key, IReadOnlyList<long> actual, IReadOnlyList<long> expected, ClipConfig config) =>
+    public static CheckpointFormatException Shape(string key, IReadOnlyList<long> actual, IReadOnlyList<long> expected, IModelConfig config) =>
         new($"shape {Text(actual)} of '{key}' contradicts the inferred model, which needs {Text(expected)} ({config})",
             new FormatPlace(Key: key));
 
@@ -36,32 +36,11 @@ public static class ConversionErrors
     public static CheckpointFormatException CannotInfer(string why) =>
         new($"not a CLIP state dict: cannot infer the model from the shapes ({why})");
 
-    public static CheckpointFormatException UnknownModel(string name) =>
-        new($"unknown model '{name}' for --model (known: {string.Join(", ", ClipPresets.All.Keys)})");
+    public static CheckpointFormatException UnknownModel(string name, IFamilySpec family) =>
+        new($"unknown model '{name}' for --model (known: {string.Join(", ", family.Presets.Keys)})");
 
-    public static CheckpointFormatException ModelMismatch(string name, ClipConfig preset, ClipConfig inferred) =>
-        new($"--model {name} does not match the checkpoint: {string.Join(", ", Differences(preset, inferred))}");
-
-    /// <summary>Each field that differs, as <c>field preset-value vs checkpoint-value</c>.</summary>
-    public static IEnumerable<string> Differences(ClipConfig preset, ClipConfig inferred)
-    {
-        (string Field, object Preset, object Inferred)[] fields =
-        [
-            ("vision", preset.IsResNet ? "ResNet" : "ViT", inferred.IsResNet ? "ResNet" : "ViT"),
-            ("vision layers", string.Join(",", preset.VisionLayers), string.Join(",", inferred.VisionLayers)),
-            ("vision width", preset.VisionWidth, inferred.VisionWidth),
-            ("patch", preset.VisionPatchSize?.ToString() ?? "-", inferred.VisionPatchSize?.ToString() ?? "-"),
-            ("resolution", preset.ImageResolution, inferred.ImageResolution),
-            ("embed", preset.EmbedDim, inferred.EmbedDim),
-            ("text width", preset.TransformerWidth, inferred.TransformerWidth),
-            ("text heads", preset.TransformerHeads, inferred.TransformerHeads),
-            ("text layers", preset.TransformerLayers, inferred.TransformerLayers),
-            ("context", preset.ContextLength, inferred.ContextLength),
-            ("vocab", preset.VocabSize, inferred.VocabSize),
-        ];
-        return fields.Where(f => !Equals(f.Preset.ToString(), f.Inferred.ToString()))
-            .Select(f => $"{f.Field} {f.Preset} vs {f.Inferred}");
-    }
+    public static CheckpointFormatException ModelMismatch(string name, IEnumerable<string> differences) =>
+        new($"--model {name} does not match the checkpoint: {string.Join(", ", differences)}");
 
     private static string Plural(IReadOnlyList<string> keys) => keys.Count == 1 ? "" : "s";
 

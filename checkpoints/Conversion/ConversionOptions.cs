@@ -12,8 +12,12 @@ public enum OutputDType
     Keep,
 }
 
-/// <summary>What the user asked for. <see cref="Model"/> is a preset name (<c>RN50</c>, <c>ViT-B/32</c>) to cross-check.</summary>
-public sealed record ConversionOptions(string? Model = null, bool AllowExtra = false, OutputDType DType = OutputDType.Float32)
+/// <summary>
+/// What the user asked for. <see cref="Model"/> is a preset name (<c>RN50</c>, <c>ViT-B/32</c>) to cross-check;
+/// <see cref="Activation"/> (<c>--act quick_gelu|gelu</c>) says what a bare state dict cannot.
+/// </summary>
+public sealed record ConversionOptions(string? Model = null, bool AllowExtra = false, OutputDType DType = OutputDType.Float32,
+    string? Activation = null)
 {
     public static OutputDType ParseDType(string text) => text switch
     {

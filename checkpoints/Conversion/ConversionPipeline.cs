@@ -1,35 +1,49 @@
+using ClipTools.Checkpoints.Families;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Checkpoints.Layouts;
-using ClipTools.Families.Official;
+using ClipTools.Families;
 
 namespace ClipTools.Checkpoints.Conversion;
 
 /// <summary>
-/// From what a reader found to the official tensors, checked: strip a <c>module.</c> prefix, detect the layout,
-/// map it to the official names, infer the config, check names, shapes, dtypes and the <c>--model</c> preset, and
-/// plan each tensor's output dtype. Throws <see cref="CheckpointFormatException"/> (one line, with the key) for
-/// every check that stops a conversion; values are checked later, as each tensor's bytes are produced.
+/// From what a reader found to the family's canonical tensors, checked: strip a <c>module.</c> prefix, detect the
+/// layout (and so the family), map it to the canonical names, infer the config from the shapes and the metadata
+/// (<see cref="CheckpointMetadata"/>), check names, shapes, dtypes and the <c>--model</c> preset, and plan each
+/// tensor's output dtype. Throws <see cref="CheckpointFormatException"/> (one line, with the key) for every check
+/// that stops a conversion; values are checked later, as each tensor's bytes are produced.
 /// </summary>
 public static class ConversionPipeline
 {
-    public static ConversionResult Run(TensorSet input, ConversionOptions options)
+    /// <param name="input">what the reader found</param>
+    /// <param name="options">what the user asked for</param>
+    /// <param name="sourcePath">the checkpoint's path, so the files beside it (a Hugging Face <c>config.json</c>, a
+    /// <c>.dat.json</c> sidecar) count; null to use only the file and the options</param>
+    public static ConversionResult Run(TensorSet input, ConversionOptions options, string? sourcePath = null)
     {
         var (entries, stripped) = ModulePrefix.Strip(input.Tensors);
         var layout = LayoutDetector.Detect(entries.Select(e => e.Name).ToList());
+        var family = FamilyRegistry.Of(layout);
+        var metadata = CheckpointMetadata.Gather(input, sourcePath, options);
+        if (metadata.TryGetValue(ModelMetadata.Family, out var named) && named != family.Name)
+        {
+            throw new CheckpointFormatException($"the metadata says family '{named}' but the keys are {family.Name}'s ({layout.Name} layout)");
+        }
+        metadata[ModelMetadata.Layout] = layout.Name;
         var mapping = LayoutMapper.ToCanonical(layout, entries);
 
-        var config = CanonicalChecks.InferConfig(mapping.Tensors);
-        var extra = CanonicalChecks.CheckNamesAndShapes(mapping.Tensors, mapping.Unmatched, config, options.AllowExtra);
-        string? preset = ClipPresets.All.FirstOrDefault(p => p.Value.Equals(config)).Key;
+        var config = CanonicalChecks.InferConfig(family, mapping.Tensors, metadata);
+        var expected = family.ExpectedState(config);
+        var extra = CanonicalChecks.CheckNamesAndShapes(expected, mapping.Tensors, mapping.Unmatched, config, options.AllowExtra);
+        string? preset = family.Presets.FirstOrDefault(p => p.Value.Equals(config)).Key;
         if (options.Model is { } model)
         {
-            if (!ClipPresets.All.TryGetValue(model, out var wanted))
+            if (!family.Presets.TryGetValue(model, out var wanted))
             {
-                throw ConversionErrors.UnknownModel(model);
+                throw ConversionErrors.UnknownModel(model, family);
             }
             if (!wanted.Equals(config))
             {
-                throw ConversionErrors.ModelMismatch(model, wanted, config);
+                throw ConversionErrors.ModelMismatch(model, family.Differences(wanted, config));
             }
             preset = model;
         }
@@ -37,10 +51,10 @@ public static class ConversionPipeline
         var byName = mapping.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var output = new List<MappedTensor>();
         var changes = new Dictionary<(DType, DType), int>();
-        foreach (var entry in ClipStateLayout.Expected(config))
+        foreach (var entry in expected)
         {
             var t = byName[entry.Name];
-            CanonicalChecks.CheckDType(t);
+            CanonicalChecks.CheckDType(entry, t);
             var dtype = ValueChecks.OutputDTypeOf(t, options.DType);
             if (dtype != t.DType)
             {
@@ -51,11 +65,12 @@ public static class ConversionPipeline
 
         var ignored = input.Ignored
             .Concat(mapping.Dropped)
-            .Concat(extra.Select(k => new IgnoredItem(k, "not in the official layout (--allow-extra)")))
+            .Concat(extra.Select(k => new IgnoredItem(k, $"not in the {family.Name} layout (--allow-extra)")))
             .ToList();
         var summary = new ConversionSummary(
             input.Format.Name(),
             layout.Name,
+            family.Name,
             config,
             preset,
             input.WrapperKey,
@@ -65,6 +80,6 @@ public static class ConversionPipeline
             changes.Select(c => new DTypeChange(c.Key.Item1, c.Key.Item2, c.Value)).OrderBy(c => c.From).ThenBy(c => c.To).ToList(),
             ignored,
             output.Where(t => t.Rule == RuleKind.Synthesize).Select(t => t.Name).ToList());
-        return new ConversionResult(layout, config, output, summary);
+        return new ConversionResult(layout, family, config, output, summary);
     }
 }

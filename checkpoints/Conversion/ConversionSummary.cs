@@ -1,5 +1,5 @@
 using ClipTools.Checkpoints.Formats;
-using ClipTools.Families.Official;
+using ClipTools.Checkpoints.Families;
 
 namespace ClipTools.Checkpoints.Conversion;
 
@@ -16,7 +16,8 @@ public sealed record DTypeChange(DType From, DType To, int Tensors)
 public sealed record ConversionSummary(
     string Format,
     string Layout,
-    ClipConfig Config,
+    string Family,
+    IModelConfig Config,
     string? Preset,
     string? WrapperKey,
     bool ModulePrefixStripped,

@@ -1,5 +1,6 @@
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Checkpoints.Layouts;
+using ClipTools.Checkpoints.Families;
 using ClipTools.Families.Official;
 
 namespace ClipTools.Checkpoints.Conversion;
@@ -14,8 +15,13 @@ public sealed record PaddleExport(
     IReadOnlyList<IgnoredItem> Omitted)
 {
     /// <summary>The official tensors (a <see cref="ConversionResult"/>'s, any dtype) mapped to the Paddle layout.</summary>
-    public static PaddleExport FromCanonical(IReadOnlyList<MappedTensor> canonical, ClipConfig config)
+    public static PaddleExport FromCanonical(IReadOnlyList<MappedTensor> canonical, IModelConfig model)
     {
+        // The port is OpenAI's CLIP with QuickGELU: nothing else would run in it.
+        if (model is not ClipConfig { Activation: ClipActivation.QuickGelu } config)
+        {
+            throw new CheckpointFormatException($"the Paddle port runs only OpenAI's CLIP with QuickGELU, not {model.Family} ({model})");
+        }
         var mapping = LayoutMapper.FromCanonical(PaddleLayout.Layout, canonical);
         if (mapping.Unmatched.Count > 0)
         {

@@ -27,6 +27,12 @@ public sealed class CheckpointFile : IDisposable
 
     public string Path { get; }
 
+    /// <summary>
+    /// The tensors of any checkpoint the converter reads, format detected from the bytes: names as the file has
+    /// them, dtypes, shapes, and bytes read in place when asked for. Dispose the set to close the file.
+    /// </summary>
+    public static TensorSet Read(string path) => FormatDetector.Open(path);
+
     public long Length { get; }
 
     /// <summary>What reading this file may cost; every reader charges it.</summary>

@@ -18,6 +18,9 @@ public enum CheckpointFormat
 
     /// <summary>A zip of <c>.npy</c> arrays from numpy's <c>savez</c>.</summary>
     Npz,
+
+    /// <summary>TorchSharp's <c>Module.save</c> weights (<c>.dat</c>), as clip-convert writes them.</summary>
+    TorchSharpDat,
 }
 
 public static class CheckpointFormatNames
@@ -30,6 +33,7 @@ public static class CheckpointFormatNames
         CheckpointFormat.Paddle => "paddle",
         CheckpointFormat.Safetensors => "safetensors",
         CheckpointFormat.Npz => "npz",
+        CheckpointFormat.TorchSharpDat => "torchsharp-dat",
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 }

@@ -20,6 +20,32 @@ public static class FormatDetector
         TorchLegacy,
         Pickle,
         Safetensors,
+        TorchSharpDat,
+    }
+
+    /// <summary>
+    /// The format of a whole file: magic bytes first; a TorchSharp <c>.dat</c>, which has none, is recognised by
+    /// its structure accounting for every byte (before the two-byte pickle test, which a <c>.dat</c> of 256 entries
+    /// would otherwise pass).
+    /// </summary>
+    public static Kind Detect(CheckpointFile file)
+    {
+        Span<byte> head = stackalloc byte[16];
+        head = head[..(int)Math.Min(16, file.Length)];
+        file.ReadExactly(0, head);
+        if (head.StartsWith(ZipLocalHeader) || head.StartsWith(EmptyZip) || head.StartsWith(LegacyMagic)
+            || (head.Length >= 9 && head[8] == (byte)'{'))
+        {
+            return Detect(head, file.Length);
+        }
+        using (var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        {
+            if (head.Length > 0 && DatFile.IsDat(stream))
+            {
+                return Kind.TorchSharpDat;
+            }
+        }
+        return Detect(head, file.Length);
     }
 
     public static Kind Detect(ReadOnlySpan<byte> head, long fileLength)
@@ -55,7 +81,7 @@ public static class FormatDetector
         }
         throw new CheckpointFormatException(
             $"unknown format: first bytes {Convert.ToHexString(head[..Math.Min(8, head.Length)])} are not a zip archive, a "
-            + "PyTorch legacy file, a pickle or a safetensors header",
+            + "PyTorch legacy file, a pickle or a safetensors header, and the file is not a TorchSharp .dat",
             new FormatPlace(Offset: 0), kind: FormatErrorKind.UnknownFormat);
     }
 
@@ -72,15 +98,13 @@ public static class FormatDetector
         var file = new CheckpointFile(path);
         try
         {
-            Span<byte> head = stackalloc byte[16];
-            head = head[..(int)Math.Min(16, file.Length)];
-            file.ReadExactly(0, head);
-            return Detect(head, file.Length) switch
+            return Detect(file) switch
             {
                 Kind.Zip => ReadZip(file),
                 Kind.TorchLegacy => LegacyTorchReader.Read(file),
                 Kind.Pickle => PaddleReader.Read(file),
                 Kind.Safetensors => SafetensorsReader.Read(file),
+                Kind.TorchSharpDat => DatFile.Read(file),
                 _ => throw new InvalidOperationException(),
             };
         }

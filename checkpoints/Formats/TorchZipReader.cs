@@ -40,6 +40,7 @@ public static class TorchZipReader
         List<TensorEntry> tensors;
         List<IgnoredItem> ignored;
         string? wrapper = null;
+        var metadata = new Dictionary<string, string>();
         if (isTorchScript)
         {
             var code = new TorchScriptCode();
@@ -50,6 +51,8 @@ public static class TorchZipReader
             }
             var walker = new TorchScriptWalker(code, loaded.Scan.FirstOffsets, ToEntry, new FormatPlace(dataPkl), file.Budget);
             walker.WalkModule(loaded.Root, "", 0);
+            // The module classes the code defines say what the weights cannot (which activation, for one).
+            metadata["torchscript.classes"] = string.Join(",", code.Classes.Keys.Order(StringComparer.Ordinal));
             tensors = walker.Tensors;
             ignored = walker.Ignored;
             if (entries.TryGetValue(root + "/constants.pkl", out var constants))
@@ -75,7 +78,7 @@ public static class TorchZipReader
         CheckUniqueNames(tensors, dataPkl);
         var format = isTorchScript ? CheckpointFormat.TorchScript : CheckpointFormat.TorchZip;
         var description = (isTorchScript ? "TorchScript archive" : "PyTorch zip archive") + $", root '{root}', pickle protocol {loaded.Scan.Protocol}";
-        return new TensorSet(format, description, tensors, ignored, new Dictionary<string, string>(), wrapper, file);
+        return new TensorSet(format, description, tensors, ignored, metadata, wrapper, file);
     }
 
     internal static void CheckUniqueNames(List<TensorEntry> tensors, string entry)

@@ -1,3 +1,4 @@
+using ClipTools.Families;
 using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Checkpoints.Layouts;
@@ -8,7 +9,7 @@ namespace ClipTools.Checkpoints.Layouts;
 /// </summary>
 public static class LayoutDetector
 {
-    public static Layout Detect(IReadOnlyCollection<string> keys) => Detect(keys, KnownLayouts.All);
+    public static Layout Detect(IReadOnlyCollection<string> keys) => Detect(keys, FamilyRegistry.Layouts);
 
     public static Layout Detect(IReadOnlyCollection<string> keys, IReadOnlyList<Layout> layouts)
     {

@@ -1,3 +1,5 @@
+using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Families;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Families.Official;
 using TorchSharp;
@@ -11,22 +13,31 @@ namespace ClipTools.Model.Weights;
 /// </summary>
 public static class ClipWeights
 {
-    /// <summary>Builds the model the file's shapes describe and loads it, in <paramref name="dtype"/>.</summary>
+    /// <summary>The model a file describes (any format <see cref="ClipModel.Load"/> reads), in <paramref name="dtype"/>.</summary>
     public static Clip LoadModel(string path, ScalarType dtype = ScalarType.Float32)
     {
-        var index = DatFile.ReadIndex(path);
-        var config = ClipConfigInference.FromShapes(index.ToDictionary(e => e.Name, e => e.Shape));
-        var model = new Clip(config);
-        model.to(dtype);
-        Load(model, path, index);
-        model.eval();
-        return model;
+        var model = ClipModel.Load(path, new ClipModelOptions(dtype));
+        return model as Clip ?? throw WrongFamily(model, path);
+    }
+
+    private static WeightsFormatException WrongFamily(IDualEncoder model, string path)
+    {
+        var family = model.Config.Family;
+        model.Dispose();
+        return new WeightsFormatException(path, $"is a {family} model, not OpenAI's CLIP");
     }
 
     public static void Load(nn.Module model, string path) => Load(model, path, DatFile.ReadIndex(path));
 
-    /// <summary>Writes exactly what TorchSharp's <c>Module.save</c> writes.</summary>
-    public static void Save(nn.Module model, string path) => model.save(path);
+    /// <summary>
+    /// Writes exactly what TorchSharp's <c>Module.save</c> writes, and beside it the <c>.dat.json</c> sidecar with the
+    /// family and what the shapes cannot tell, so the file loads again on its own.
+    /// </summary>
+    public static void Save(IDualEncoder model, string path)
+    {
+        model.Module.save(path);
+        CheckpointMetadata.WriteSidecar(path, new Dictionary<string, string>(model.Config.Metadata) { [ModelMetadata.Family] = model.Config.Family });
+    }
 
     private static void Load(nn.Module model, string path, IReadOnlyList<DatEntry> index)
     {

@@ -29,14 +29,17 @@ public static class ConvertCommand
         var dtype = new Option<string>("--dtype") { Description = "float weights as float32 (default), float16, or keep as stored", DefaultValueFactory = _ => "float32" };
         dtype.AcceptOnlyFromAmong("float32", "float16", "keep");
         var allowExtra = new Option<bool>("--allow-extra") { Description = "ignore keys that are not part of the official layout instead of stopping" };
+        var act = new Option<string?>("--act") { Description = "the MLP activation, where the checkpoint does not say: quick_gelu (OpenAI) or gelu (open_clip LAION)" };
+        act.AcceptOnlyFromAmong("quick_gelu", "gelu");
         var command = new Command(Name, "Convert a checkpoint: clip-convert IN OUT, or clip-convert IN... -o FOLDER (the command name may be left out)")
         {
-            files, outputFolder, to, model, dtype, allowExtra,
+            files, outputFolder, to, model, dtype, allowExtra, act,
         };
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(files)!;
-            var options = new ConversionOptions(parse.GetValue(model), parse.GetValue(allowExtra), ConversionOptions.ParseDType(parse.GetValue(dtype)!));
+            var options = new ConversionOptions(parse.GetValue(model), parse.GetValue(allowExtra), ConversionOptions.ParseDType(parse.GetValue(dtype)!),
+                parse.GetValue(act));
             var mode = cli.Mode(parse);
             // An unknown option lands among the files (they take any number): name it as what it is.
             if (paths.FirstOrDefault(p => p.Length > 1 && p[0] == '-') is { } unknown)
@@ -88,16 +91,21 @@ public static class ConvertCommand
             throw new OutputException($"{destination}: is the input itself; write the output elsewhere");
         }
         using var input = FormatDetector.Open(source);
-        var result = ConversionPipeline.Run(input, options);
+        var result = ConversionPipeline.Run(input, options, source);
         var (writer, tensors) = format switch
         {
             OutputFormat.Pdparams => PaddleOutput(result),
-            OutputFormat.Safetensors => ((ITensorFileWriter)new SafetensorsWriter([new("format", "pt")]), result.Tensors),
+            OutputFormat.Safetensors => ((ITensorFileWriter)new SafetensorsWriter([new("format", "pt"), .. result.Metadata]), result.Tensors),
             _ => (new DatWriter(), result.Tensors),
         };
         using var progress = ConversionProgress.For(tensors.Sum(t => t.ByteCount), progressTo);
         var entries = tensors.Select(t => progress.Track(t.ToTensorEntry())).ToList();
         var written = OutputFile.Write(destination, writer, entries);
+        if (format == OutputFormat.Dat)
+        {
+            // A .dat holds tensors only: what the shapes cannot tell goes beside it.
+            WriteSidecarOrRemove(destination, result.Metadata);
+        }
         return new ConversionReport(result.Summary, written);
     }
 
@@ -106,5 +114,18 @@ public static class ConvertCommand
         var export = PaddleExport.FromCanonical(result.Tensors, result.Config);
         var table = export.NameTable.Select(r => new KeyValuePair<string, string>(r.StructuredName, r.ParameterName));
         return (new PdparamsWriter(table), export.Tensors);
+    }
+
+    private static void WriteSidecarOrRemove(string destination, IReadOnlyDictionary<string, string> metadata)
+    {
+        try
+        {
+            CheckpointMetadata.WriteSidecar(destination, metadata);
+        }
+        catch
+        {
+            File.Delete(destination);
+            throw;
+        }
     }
 }

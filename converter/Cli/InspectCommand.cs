@@ -32,7 +32,7 @@ public static class InspectCommand
     {
         CommandPaths.CheckInputFile(path);
         using var set = FormatDetector.Open(path);
-        var (summary, notClip) = Detect(set);
+        var (summary, notClip) = Detect(set, path);
         switch (mode)
         {
             case OutputMode.Quiet:
@@ -44,7 +44,7 @@ public static class InspectCommand
         output.WriteLine($"format: {set.Format.Name()} ({set.Description})");
         if (summary is not null)
         {
-            output.WriteLine($"layout: {summary.Layout}{(summary.ModulePrefixStripped ? " ('module.' prefix)" : "")}");
+            output.WriteLine($"layout: {summary.Layout}{(summary.ModulePrefixStripped ? " ('module.' prefix)" : "")}, family {summary.Family}");
             output.WriteLine($"model: {summary.Preset ?? "custom"} ({summary.Config})");
         }
         else
@@ -74,11 +74,11 @@ public static class InspectCommand
     }
 
     /// <summary>The layout and model a conversion would find (extra keys allowed), or the reason it would stop.</summary>
-    private static (ConversionSummary? Summary, string? NotClip) Detect(TensorSet set)
+    private static (ConversionSummary? Summary, string? NotClip) Detect(TensorSet set, string path)
     {
         try
         {
-            return (ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true)).Summary, null);
+            return (ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true), path).Summary, null);
         }
         catch (CheckpointFormatException e)
         {

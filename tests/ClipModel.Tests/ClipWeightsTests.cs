@@ -58,7 +58,7 @@ public sealed class ClipWeightsTests : IDisposable
     {
         var shapes = DatFile.ReadIndex(TinyRn).ToDictionary(e => e.Name, e => e.Shape);
         Assert.Equal(ClipConfig.ResNet(32, 64, [1, 2, 1, 1], 4, textWidth: 64, textHeads: 1, textLayers: 2,
-            contextLength: 8, vocabSize: 100), ClipConfigInference.FromShapes(shapes));
+            contextLength: 8, vocabSize: 100), ClipConfigInference.FromShapes(shapes, ClipActivation.QuickGelu));
     }
 
     [Fact]

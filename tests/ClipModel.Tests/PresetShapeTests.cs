@@ -44,7 +44,7 @@ public class PresetShapeTests
     [MemberData(nameof(Presets))]
     public void ConfigInferredFromReferenceShapesIsThePreset(string preset)
     {
-        Assert.Equal(ClipPresets.Get(preset), ClipConfigInference.FromShapes(ReadReference(preset)));
+        Assert.Equal(ClipPresets.Get(preset), ClipConfigInference.FromShapes(ReadReference(preset), ClipActivation.QuickGelu));
     }
 
     private static Dictionary<string, long[]> ReadReference(string preset)

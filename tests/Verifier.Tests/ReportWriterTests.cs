@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Tests;
 

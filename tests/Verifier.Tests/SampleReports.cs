@@ -1,5 +1,6 @@
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Tests;
 

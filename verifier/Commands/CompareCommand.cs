@@ -5,6 +5,7 @@ using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
 using ClipTools.Verifier.Verification;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Commands;
 

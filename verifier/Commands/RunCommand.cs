@@ -3,7 +3,7 @@ using ClipTools.Checkpoints.Formats;
 using System.Text.Json;
 using ClipTools.Converter.Cli;
 using ClipTools.Converter.Writers;
-using ClipTools.Model.Weights;
+using ClipTools.Model;
 using ClipTools.Verifier.Runner;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -33,7 +33,7 @@ internal static class RunCommand
         {
             throw new UsageException($"--out {outputPath}: the outputs are written as .safetensors");
         }
-        using var model = ClipWeights.LoadModel(modelPath);
+        using var model = ClipModel.Load(modelPath);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (image, text) = ModelInputs.Read(inputsPath, model.Config);

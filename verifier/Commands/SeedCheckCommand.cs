@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ClipTools.Converter.Cli;
-using ClipTools.Model.Weights;
+using ClipTools.Model;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Runner;
 using static TorchSharp.torch;
@@ -41,7 +41,7 @@ internal static class SeedCheckCommand
         for (var i = 0; i < paths.Length; i += 2)
         {
             using var fixture = Fixture.Open(paths[i + 1]);
-            using var model = ClipWeights.LoadModel(paths[i]);
+            using var model = ClipModel.Load(paths[i]);
             if (!model.Config.Equals(fixture.Config))
             {
                 throw new UsageException($"{paths[i + 1]} is a fixture for another model ({fixture.Config}) than {paths[i]} ({model.Config})");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClipTools.Converter.Cli;
+using ClipTools.Model;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
@@ -43,7 +44,7 @@ internal static class VerifyCommand
             progress.Step($"reading {Path.GetFileName(fixturePath)}");
             using var reference = Fixture.Open(fixturePath);
             progress.Step($"loading {Path.GetFileName(modelPath)}");
-            using var clip = ModelLoader.Load(modelPath);
+            using var clip = ClipModel.Load(modelPath);
             var judge = new TapJudge(rule);
             var results = modes.Select(m =>
             {

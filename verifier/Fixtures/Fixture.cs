@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClipTools.Checkpoints.Formats;
-using ClipTools.Families.Official;
+using ClipTools.Checkpoints.Families;
+using ClipTools.Families;
 
 namespace ClipTools.Verifier.Fixtures;
 
@@ -18,12 +19,12 @@ public sealed class Fixture : IDisposable
     private readonly TensorSet _file;
     private readonly Dictionary<string, TensorEntry> _entries;
 
-    private Fixture(string path, TensorSet file, Manifest manifest)
+    private Fixture(string path, TensorSet file, Manifest manifest, IModelConfig config)
     {
         _path = path;
         _file = file;
         _entries = file.Tensors.ToDictionary(t => t.Name);
-        Config = manifest.Model.ToConfig();
+        Config = config;
         Taps = manifest.Taps.Select(t => new FixtureTap(t.Name, t.Tower, t.Shape)).ToList();
         Outputs = manifest.Outputs;
         Version = manifest.Version;
@@ -44,7 +45,8 @@ public sealed class Fixture : IDisposable
 
     public string Path => _path;
 
-    public ClipConfig Config { get; }
+    /// <summary>The model the fixture was made with: the manifest's <c>family</c> (official when absent) reads its <c>model</c>.</summary>
+    public IModelConfig Config { get; }
     public IReadOnlyList<FixtureTap> Taps { get; }
     public IReadOnlyList<string> Outputs { get; }
     public int Version { get; }
@@ -173,7 +175,16 @@ public sealed class Fixture : IDisposable
                 }
             }
         }
-        return new Fixture(path, file, manifest);
+        IModelConfig config;
+        try
+        {
+            config = FamilyRegistry.Get(manifest.Family ?? "official").ReadConfig(manifest.Model);
+        }
+        catch (Exception e) when (e is CheckpointFormatException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new FixtureFormatException(path, $"manifest 'model': {e.Message}");
+        }
+        return new Fixture(path, file, manifest, config);
     }
 
     private TensorEntry Entry(string tensor) =>
@@ -192,7 +203,8 @@ public sealed class Fixture : IDisposable
     private sealed record Manifest(
         string Format,
         int Version,
-        ManifestModel Model,
+        string? Family,
+        JsonElement Model,
         List<ManifestTap> Taps,
         List<string> Outputs,
         ManifestNoise? Noise = null);
@@ -200,23 +212,4 @@ public sealed class Fixture : IDisposable
     private sealed record ManifestNoise(int Runs, Dictionary<string, double[]> RmsError, Dictionary<string, double[]>? IsolatedRmsError = null);
 
     private sealed record ManifestTap(string Name, string Tower, long[] Shape);
-
-    private sealed record ManifestModel(
-        int EmbedDim,
-        int ImageResolution,
-        JsonElement VisionLayers,
-        int VisionWidth,
-        int? VisionPatchSize,
-        int ContextLength,
-        int VocabSize,
-        int TransformerWidth,
-        int TransformerHeads,
-        int TransformerLayers)
-    {
-        public ClipConfig ToConfig() => new(EmbedDim, ImageResolution,
-            VisionLayers.ValueKind == JsonValueKind.Array
-                ? VisionLayers.EnumerateArray().Select(e => e.GetInt32()).ToArray()
-                : [VisionLayers.GetInt32()],
-            VisionWidth, VisionPatchSize, ContextLength, VocabSize, TransformerWidth, TransformerHeads, TransformerLayers);
-    }
 }

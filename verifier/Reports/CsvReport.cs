@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Reports;
 

@@ -1,4 +1,5 @@
 using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Reports;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ScottPlot;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Reports;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using ClipTools.Checkpoints.Formats;
-using ClipTools.Families.Official;
+using ClipTools.Checkpoints.Families;
 using ClipTools.Verifier.Fixtures;
 using static TorchSharp.torch;
 
@@ -13,7 +13,7 @@ namespace ClipTools.Verifier.Runner;
 /// </summary>
 public static class ModelInputs
 {
-    public static (Tensor Image, Tensor Text) Read(string path, ClipConfig config)
+    public static (Tensor Image, Tensor Text) Read(string path, IModelConfig config)
     {
         using var file = TensorFile.Open(path);
         if (file.Format is not (CheckpointFormat.Npz or CheckpointFormat.Safetensors))

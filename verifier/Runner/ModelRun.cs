@@ -1,8 +1,6 @@
 using ClipTools.Model;
-using ClipTools.Families.Official;
 using ClipTools.Model.Taps;
 using ClipTools.Verifier.Fixtures;
-using ClipTools.Verifier.Reports;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,10 +12,10 @@ public sealed record Activation(string Name, long[] Shape, double[] Values);
 /// <summary>What a model computed on a fixture's inputs: every tap in order, then the outputs.</summary>
 public sealed record RunResult(IReadOnlyList<Activation> Taps, IReadOnlyDictionary<string, Activation> Outputs);
 
-/// <summary>Runs the TorchSharp CLIP stage by stage on a fixture's inputs and records every tap.</summary>
+/// <summary>Runs a model of any family stage by stage on a fixture's inputs and records every tap.</summary>
 public static class ModelRun
 {
-    public static RunResult Run(Clip model, Fixture fixture, RunMode mode)
+    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode)
     {
         if (!model.Config.Equals(fixture.Config))
         {
@@ -26,16 +24,16 @@ public static class ModelRun
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var dtype = model.parameters().First().dtype;
+        var dtype = model.Module.parameters().First().dtype;
         using var sink = new TapSink();
-        TapPoint.Attach(model, sink);
+        var hooks = TapHooks.Attach(model, sink);
         try
         {
             var text = TextInput(fixture, "input.text");
             var (imageStages, textStages) = model.Stages(text);
             var imageFeatures = RunStages(imageStages, ImageInput(fixture, "input.image").to(dtype), fixture, mode, dtype);
             var textFeatures = RunStages(textStages, text, fixture, mode, dtype);
-            TapPoint.Attach(model, null);
+            hooks.Dispose();
             var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
             var outputs = new Dictionary<string, Activation>
             {
@@ -55,7 +53,7 @@ public static class ModelRun
         }
         finally
         {
-            TapPoint.Attach(model, null);
+            hooks.Dispose();
         }
     }
 

@@ -1,6 +1,5 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using ClipTools.Model.Taps;
 using static TorchSharp.torch;
 
 namespace ClipTools.Families.Official;
@@ -9,7 +8,7 @@ namespace ClipTools.Families.Official;
 /// Pools a feature map by one attention query: the mean of all positions attends over [mean; positions], each with
 /// a learned positional embedding. Separate q/k/v projections and <c>c_proj</c> to the output width.
 /// </summary>
-public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>, ITapped
+public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
 {
     private readonly long _heads;
 
@@ -30,8 +29,6 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>, ITapped
         RegisterComponents();
     }
 
-    public TapPoint Taps { get; } = new();
-
     /// <param name="x">[N, C, H, W]</param>
     /// <returns>[N, output width]</returns>
     public override Tensor forward(Tensor x)
@@ -43,6 +40,6 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>, ITapped
         var query = q_proj.call(tokens.narrow(1, 0, 1));                      // [N, 1, C]
         var pooled = HeadAttention.Attend(query, k_proj.call(tokens), v_proj.call(tokens), _heads, null);
         var result = c_proj.call(pooled).squeeze(1);                          // [N, output width]
-        return Taps.Output(result).MoveToOuterDisposeScope();
+        return result.MoveToOuterDisposeScope();
     }
 }

@@ -9,27 +9,34 @@ namespace ClipTools.Families.Official;
 /// CLIP's ResNet bottleneck. Every convolution has stride 1; a block with stride s &gt; 1 downsamples by an s x s
 /// average pool before <c>conv3</c> (and before the downsample's 1x1 conv), which anti-aliases the stride.
 /// </summary>
-public sealed class Bottleneck : nn.Module<Tensor, Tensor>, ITapped
+public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 {
     public const int Expansion = 4;
 
-    private readonly int _stride;
-
+    [Tap]
     private readonly Conv2d conv1;
+    [Tap]
     private readonly BatchNorm2d bn1;
+    [Tap]
     private readonly ReLU relu1;
+    [Tap]
     private readonly Conv2d conv2;
+    [Tap]
     private readonly BatchNorm2d bn2;
+    [Tap]
     private readonly ReLU relu2;
+    [Tap]
     private readonly nn.Module<Tensor, Tensor> avgpool;
+    [Tap]
     private readonly Conv2d conv3;
+    [Tap]
     private readonly BatchNorm2d bn3;
     private readonly ReLU relu3;
+    [Tap]
     private readonly Sequential? downsample;
 
     public Bottleneck(long inplanes, long planes, int stride) : base(nameof(Bottleneck))
     {
-        _stride = stride;
         conv1 = nn.Conv2d(inplanes, planes, 1, bias: false);
         bn1 = nn.BatchNorm2d(planes);
         relu1 = nn.ReLU();
@@ -51,24 +58,19 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>, ITapped
         RegisterComponents();
     }
 
-    public TapPoint Taps { get; } = new();
-
     /// <param name="x">[N, C, H, W]</param>
     public override Tensor forward(Tensor x)
     {
-        var y = Taps.Child("conv1", conv1.call(x));
-        y = Taps.Child("bn1", bn1.call(y));
-        y = Taps.Child("relu1", relu1.call(y));
-        y = Taps.Child("conv2", conv2.call(y));
-        y = Taps.Child("bn2", bn2.call(y));
-        y = Taps.Child("relu2", relu2.call(y));
-        if (_stride > 1)
-        {
-            y = Taps.Child("avgpool", avgpool.call(y));
-        }
-        y = Taps.Child("conv3", conv3.call(y));
-        y = Taps.Child("bn3", bn3.call(y));
-        var identity = downsample is null ? x : Taps.Child("downsample", downsample.call(x));
-        return Taps.Output(relu3.call(y + identity));
+        var y = conv1.call(x);
+        y = bn1.call(y);
+        y = relu1.call(y);
+        y = conv2.call(y);
+        y = bn2.call(y);
+        y = relu2.call(y);
+        y = avgpool.call(y);
+        y = conv3.call(y);
+        y = bn3.call(y);
+        var identity = downsample is null ? x : downsample.call(x);
+        return relu3.call(y + identity);
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ClipTools.Checkpoints.Families;
 using ClipTools.Model;
 using ClipTools.Model.Taps;
 using static TorchSharp.torch;
@@ -11,14 +12,16 @@ namespace ClipTools.Families.Official;
 /// transformer pooled at the end-of-text token, both projected into one embedding space. Parameter names and
 /// shapes are those of the official state dict.
 /// </summary>
-public sealed class Clip : nn.Module, ITapped
+public sealed class Clip : nn.Module, IDualEncoder
 {
     private readonly Parameter positional_embedding;   // [C, D]
     private readonly Parameter text_projection;        // [D, E]
     private readonly Parameter logit_scale;            // 0-d
     private readonly nn.Module<Tensor, Tensor> visual;
     private readonly Transformer transformer;
+    [Tap]
     private readonly Embedding token_embedding;
+    [Tap]
     private readonly LayerNorm ln_final;
 
     public Clip(ClipConfig config) : base(nameof(Clip))
@@ -28,9 +31,9 @@ public sealed class Clip : nn.Module, ITapped
             ? new ModifiedResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution,
                 config.VisionWidth)
             : new VisionTransformer(config.ImageResolution, config.VisionPatchSize!.Value, config.VisionWidth,
-                config.VisionLayers[0], config.VisionHeads, config.EmbedDim);
+                config.VisionLayers[0], config.VisionHeads, config.EmbedDim, config.Activation);
         transformer = new Transformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads,
-            causal: true);
+            causal: true, config.Activation);
         token_embedding = nn.Embedding(config.VocabSize, config.TransformerWidth);
         positional_embedding = new Parameter(0.01 * randn(config.ContextLength, config.TransformerWidth));
         ln_final = new LayerNorm(config.TransformerWidth);
@@ -41,7 +44,14 @@ public sealed class Clip : nn.Module, ITapped
 
     public ClipConfig Config { get; }
 
-    public TapPoint Taps { get; } = new();
+    IModelConfig IDualEncoder.Config => Config;
+
+    nn.Module IDualEncoder.Module => this;
+
+    /// <summary>The fields marked <see cref="TapAttribute"/> or <see cref="TapEachAttribute"/>, as module paths.</summary>
+    public IReadOnlyList<string> TapNames => _tapNames ??= TapFields.Paths(this);
+
+    private IReadOnlyList<string>? _tapNames;
 
     /// <param name="image">[N, 3, R, R], normalised as CLIP's preprocessing does</param>
     /// <returns>[N, E], not normalised</returns>
@@ -81,7 +91,7 @@ public sealed class Clip : nn.Module, ITapped
     /// <returns>[T, C, D]: token plus positional embeddings, the transformer's input</returns>
     private Tensor EmbedText(Tensor text)
     {
-        var x = Taps.Child("token_embedding", token_embedding.call(text));    // [T, C, D]
+        var x = token_embedding.call(text);    // [T, C, D]
         return x + positional_embedding.to(x.dtype);
     }
 
@@ -90,7 +100,7 @@ public sealed class Clip : nn.Module, ITapped
     /// <returns>[T, E]: <c>ln_final</c> at each text's end-of-text token, projected</returns>
     private Tensor PoolText(Tensor x, Tensor text)
     {
-        x = Taps.Child("ln_final", ln_final.call(x));                         // [T, C, D]
+        x = ln_final.call(x);                         // [T, C, D]
         var eot = text.argmax(-1).view(-1, 1, 1).expand(-1, 1, x.shape[2]);    // [T, 1, D]
         var pooled = x.gather(1, eot).squeeze(1);                              // [T, D]
         return pooled.matmul(text_projection);                                 // [T, E]

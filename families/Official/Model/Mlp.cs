@@ -5,27 +5,31 @@ using static TorchSharp.torch;
 
 namespace ClipTools.Families.Official;
 
-/// <summary>The transformer block's MLP: <c>c_fc</c> (4x wider), QuickGELU, <c>c_proj</c>.</summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>, ITapped
+/// <summary>
+/// The transformer block's MLP: <c>c_fc</c> (4x wider), the activation (OpenAI's QuickGELU, or the exact GELU of
+/// open_clip's LAION models; named <c>gelu</c> either way, as in openai/CLIP), <c>c_proj</c>.
+/// </summary>
+public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly Linear c_fc;
-    private readonly QuickGELU gelu;
+    [Tap]
+    private readonly nn.Module<Tensor, Tensor> gelu;
+    [Tap]
     private readonly Linear c_proj;
 
-    public Mlp(long width) : base("mlp")
+    public Mlp(long width, ClipActivation activation) : base("mlp")
     {
         c_fc = nn.Linear(width, 4 * width);
-        gelu = new QuickGELU();
+        gelu = activation == ClipActivation.QuickGelu ? new QuickGELU() : nn.GELU();
         c_proj = nn.Linear(4 * width, width);
         RegisterComponents();
     }
 
-    public TapPoint Taps { get; } = new();
-
     public override Tensor forward(Tensor x)
     {
-        var h = Taps.Child("c_fc", c_fc.call(x));
-        h = Taps.Child("gelu", gelu.call(h));
-        return Taps.Child("c_proj", c_proj.call(h));
+        var h = c_fc.call(x);
+        h = gelu.call(h);
+        return c_proj.call(h);
     }
 }

@@ -10,22 +10,37 @@ namespace ClipTools.Families.Official;
 /// CLIP's ResNet image tower: a stem of three 3x3 convolutions and an average pool (instead of one 7x7 conv and a
 /// max pool), four stages of <see cref="Bottleneck"/> blocks, and <see cref="AttentionPool2d"/> instead of a mean pool.
 /// </summary>
-public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>, ITapped
+public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly Conv2d conv1;
+    [Tap]
     private readonly BatchNorm2d bn1;
+    [Tap]
     private readonly ReLU relu1;
+    [Tap]
     private readonly Conv2d conv2;
+    [Tap]
     private readonly BatchNorm2d bn2;
+    [Tap]
     private readonly ReLU relu2;
+    [Tap]
     private readonly Conv2d conv3;
+    [Tap]
     private readonly BatchNorm2d bn3;
+    [Tap]
     private readonly ReLU relu3;
+    [Tap]
     private readonly AvgPool2d avgpool;
+    [TapEach]
     private readonly Sequential layer1;
+    [TapEach]
     private readonly Sequential layer2;
+    [TapEach]
     private readonly Sequential layer3;
+    [TapEach]
     private readonly Sequential layer4;
+    [Tap]
     private readonly AttentionPool2d attnpool;
 
     public ModifiedResNet(IReadOnlyList<int> layers, long outputDim, long heads, int inputResolution, long width)
@@ -62,8 +77,6 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>, ITapped
         RegisterComponents();
     }
 
-    public TapPoint Taps { get; } = new();
-
     /// <param name="x">[N, 3, R, R]</param>
     /// <returns>[N, output width]</returns>
     public override Tensor forward(Tensor x)
@@ -98,15 +111,15 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>, ITapped
     /// <returns>[N, w, R/4, R/4]</returns>
     public Tensor Stem(Tensor x)
     {
-        x = Taps.Child("conv1", conv1.call(x));                 // [N, w/2, R/2, R/2]
-        x = Taps.Child("bn1", bn1.call(x));
-        x = Taps.Child("relu1", relu1.call(x));
-        x = Taps.Child("conv2", conv2.call(x));
-        x = Taps.Child("bn2", bn2.call(x));
-        x = Taps.Child("relu2", relu2.call(x));
-        x = Taps.Child("conv3", conv3.call(x));                 // [N, w, R/2, R/2]
-        x = Taps.Child("bn3", bn3.call(x));
-        x = Taps.Child("relu3", relu3.call(x));
-        return Taps.Child("avgpool", avgpool.call(x));          // [N, w, R/4, R/4]
+        x = conv1.call(x);                 // [N, w/2, R/2, R/2]
+        x = bn1.call(x);
+        x = relu1.call(x);
+        x = conv2.call(x);
+        x = bn2.call(x);
+        x = relu2.call(x);
+        x = conv3.call(x);                 // [N, w, R/2, R/2]
+        x = bn3.call(x);
+        x = relu3.call(x);
+        return avgpool.call(x);          // [N, w, R/4, R/4]
     }
 }

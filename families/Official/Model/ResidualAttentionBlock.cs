@@ -5,29 +5,30 @@ using static TorchSharp.torch;
 namespace ClipTools.Families.Official;
 
 /// <summary>Pre-norm transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). Batch first, [N, L, D].</summary>
-public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>, ITapped
+public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly MultiheadAttention attn;
+    [Tap]
     private readonly LayerNorm ln_1;
     private readonly Mlp mlp;
+    [Tap]
     private readonly LayerNorm ln_2;
 
-    public ResidualAttentionBlock(long width, long heads, bool causal) : base(nameof(ResidualAttentionBlock))
+    public ResidualAttentionBlock(long width, long heads, bool causal, ClipActivation activation) : base(nameof(ResidualAttentionBlock))
     {
         attn = new MultiheadAttention(width, heads, causal);
         ln_1 = new LayerNorm(width);
-        mlp = new Mlp(width);
+        mlp = new Mlp(width, activation);
         ln_2 = new LayerNorm(width);
         RegisterComponents();
     }
 
-    public TapPoint Taps { get; } = new();
-
     public override Tensor forward(Tensor x)
     {
-        var h = Taps.Child("ln_1", ln_1.call(x));
-        x = x + Taps.Child("attn", attn.call(h));
-        h = Taps.Child("ln_2", ln_2.call(x));
-        return Taps.Output(x + mlp.call(h));
+        var h = ln_1.call(x);
+        x = x + attn.call(h);
+        h = ln_2.call(x);
+        return x + mlp.call(h);
     }
 }

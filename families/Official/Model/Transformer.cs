@@ -1,6 +1,7 @@
 using ClipTools.Model;
 using TorchSharp;
 using TorchSharp.Modules;
+using ClipTools.Model.Taps;
 using static TorchSharp.torch;
 
 namespace ClipTools.Families.Official;
@@ -8,13 +9,14 @@ namespace ClipTools.Families.Official;
 /// <summary>A stack of residual attention blocks, named <c>resblocks.0</c>, <c>resblocks.1</c>, ...</summary>
 public sealed class Transformer : nn.Module<Tensor, Tensor>
 {
+    [TapEach]
     private readonly Sequential resblocks;
 
-    public Transformer(long width, int layers, long heads, bool causal) : base(nameof(Transformer))
+    public Transformer(long width, int layers, long heads, bool causal, ClipActivation activation) : base(nameof(Transformer))
     {
         resblocks = nn.Sequential(Enumerable.Range(0, layers)
             .Select(i => (i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                (nn.Module<Tensor, Tensor>)new ResidualAttentionBlock(width, heads, causal))));
+                (nn.Module<Tensor, Tensor>)new ResidualAttentionBlock(width, heads, causal, activation))));
         RegisterComponents();
     }
 

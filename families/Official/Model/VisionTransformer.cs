@@ -10,17 +10,21 @@ namespace ClipTools.Families.Official;
 /// CLIP's ViT image tower: patch convolution, class token, positional embedding, a LayerNorm before the transformer
 /// (<c>ln_pre</c>, which the original ViT does not have), and the class token's <c>ln_post</c> projected by <c>proj</c>.
 /// </summary>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly Conv2d conv1;
     private readonly Parameter class_embedding;        // [W]
     private readonly Parameter positional_embedding;   // [G*G + 1, W]
+    [Tap]
     private readonly LayerNorm ln_pre;
     private readonly Transformer transformer;
+    [Tap]
     private readonly LayerNorm ln_post;
     private readonly Parameter proj;                   // [W, E]
 
-    public VisionTransformer(int inputResolution, int patchSize, long width, int layers, long heads, long outputDim)
+    public VisionTransformer(int inputResolution, int patchSize, long width, int layers, long heads, long outputDim,
+        ClipActivation activation)
         : base(nameof(VisionTransformer))
     {
         var grid = inputResolution / patchSize;
@@ -29,13 +33,11 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
         class_embedding = new Parameter(scale * randn(width));
         positional_embedding = new Parameter(scale * randn(grid * grid + 1, width));
         ln_pre = new LayerNorm(width);
-        transformer = new Transformer(width, layers, heads, causal: false);
+        transformer = new Transformer(width, layers, heads, causal: false, activation);
         ln_post = new LayerNorm(width);
         proj = new Parameter(scale * randn(width, outputDim));
         RegisterComponents();
     }
-
-    public TapPoint Taps { get; } = new();
 
     /// <param name="x">[N, 3, R, R]</param>
     /// <returns>[N, E]</returns>
@@ -54,12 +56,12 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
     public Tensor Embed(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var patches = Taps.Child("conv1", conv1.call(x));                       // [N, W, G, G]
+        var patches = conv1.call(x);                       // [N, W, G, G]
         var (n, w) = (patches.shape[0], patches.shape[1]);
         var tokens = patches.flatten(2).permute(0, 2, 1);                      // [N, G*G, W]
         var cls = class_embedding.to(tokens.dtype).expand(n, 1, w);            // [N, 1, W]
         tokens = cat([cls, tokens], 1) + positional_embedding.to(tokens.dtype); // [N, G*G+1, W]
-        return Taps.Child("ln_pre", ln_pre.call(tokens)).MoveToOuterDisposeScope();
+        return ln_pre.call(tokens).MoveToOuterDisposeScope();
     }
 
     /// <param name="tokens">[N, G*G+1, W], the transformer's output</param>
@@ -67,7 +69,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, ITapped
     public Tensor Head(Tensor tokens)
     {
         using var scope = NewDisposeScope();
-        var pooled = Taps.Child("ln_post", ln_post.call(tokens.select(1, 0))); // [N, W]
+        var pooled = ln_post.call(tokens.select(1, 0)); // [N, W]
         return pooled.matmul(proj).MoveToOuterDisposeScope();                  // [N, E]
     }
 }

@@ -2,11 +2,12 @@ namespace ClipTools.Families.Official;
 
 /// <summary>
 /// Infers a <see cref="ClipConfig"/> from state-dict names and shapes alone, the way openai/CLIP's
-/// <c>build_model</c> does, so any width, depth or resolution loads (tiny test models included).
+/// <c>build_model</c> does, so any width, depth or resolution loads (tiny test models included). Heads follow
+/// <c>build_model</c> too (one per 64 channels); the activation is not in the shapes and is given.
 /// </summary>
 public static class ClipConfigInference
 {
-    public static ClipConfig FromShapes(IReadOnlyDictionary<string, long[]> shapes)
+    public static ClipConfig FromShapes(IReadOnlyDictionary<string, long[]> shapes, ClipActivation activation)
     {
         long[] Shape(string key) =>
             shapes.TryGetValue(key, out var shape) ? shape : throw new FormatException($"not a CLIP state dict: no '{key}'");
@@ -30,13 +31,13 @@ public static class ClipConfigInference
             var patch = (int)conv1[^1];
             var grid = (int)Math.Round(Math.Sqrt(Shape("visual.positional_embedding")[0] - 1));
             return ClipConfig.Vit(embedDim, patch * grid, CountIndices("visual.transformer.resblocks."), (int)conv1[0],
-                patch, textWidth, textHeads, textLayers, contextLength, vocabSize);
+                patch, textWidth, textHeads, textLayers, contextLength, vocabSize, activation);
         }
 
         var layers = Enumerable.Range(1, 4).Select(i => CountIndices($"visual.layer{i}.")).ToArray();
         var width = (int)Shape("visual.layer1.0.conv1.weight")[0];
         var outputGrid = (int)Math.Round(Math.Sqrt(Shape("visual.attnpool.positional_embedding")[0] - 1));
         return ClipConfig.ResNet(embedDim, outputGrid * 32, layers, width, textWidth, textHeads, textLayers,
-            contextLength, vocabSize);
+            contextLength, vocabSize, activation);
     }
 }

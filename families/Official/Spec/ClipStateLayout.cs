@@ -1,7 +1,6 @@
-namespace ClipTools.Families.Official;
+using ClipTools.Checkpoints.Families;
 
-/// <summary>One entry of a CLIP state dict: its official name and shape.</summary>
-public sealed record StateEntry(string Name, long[] Shape);
+namespace ClipTools.Families.Official;
 
 /// <summary>
 /// The names and shapes of the official state dict for a config, without building the network, so tools that only
@@ -29,7 +28,7 @@ public static class ClipStateLayout
             Norm(name, width);
             Add($"{name}.running_mean", width);
             Add($"{name}.running_var", width);
-            Add($"{name}.num_batches_tracked");
+            entries.Add(new StateEntry($"{name}.num_batches_tracked", [], Integer: true));
         }
         void Transformer(string prefix, long width, int layers)
         {

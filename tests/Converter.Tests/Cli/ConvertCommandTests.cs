@@ -114,7 +114,7 @@ public sealed class ConvertCommandTests : IDisposable
         OutputFile.Write(input, new SafetensorsWriter(), poisoned);
         var output = _scratch.File("out.dat");
 
-        var result = CliRunner.Run(input, output);
+        var result = CliRunner.Run(input, output, "--act", "quick_gelu");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.StderrLines);

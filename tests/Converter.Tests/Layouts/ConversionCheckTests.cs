@@ -14,7 +14,7 @@ public class ConversionCheckTests
         using var set = LayoutFixtures.InMemory(tensors);
         var e = Assert.Throws<CheckpointFormatException>(() =>
         {
-            var result = ConversionPipeline.Run(set, options ?? new ConversionOptions());
+            var result = ConversionPipeline.Run(set, options ?? new ConversionOptions(Activation: "quick_gelu"));
             foreach (var t in result.Tensors)
             {
                 t.ReadBytes();
@@ -47,7 +47,7 @@ public class ConversionCheckTests
         Assert.StartsWith("unexpected key 'visual.fc.weight'", e.What);
 
         using var set = LayoutFixtures.InMemory(extra);
-        var result = ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true));
+        var result = ConversionPipeline.Run(set, new ConversionOptions(Activation: "quick_gelu", AllowExtra: true));
         Assert.DoesNotContain(result.Tensors, t => t.Name == "visual.fc.weight");
         Assert.Contains(result.Summary.Ignored, i => i.Name == "visual.fc.weight" && i.Reason.Contains("--allow-extra"));
     }
@@ -74,7 +74,7 @@ public class ConversionCheckTests
     {
         var inf = BitConverter.GetBytes(float.PositiveInfinity);
         var e = Fails(Rn().Select(t => t.Name == "positional_embedding" ? (t.Name, t.DType, t.Shape, Poke(t.Bytes, 40, inf)) : t),
-            new ConversionOptions(DType: OutputDType.Keep));
+            new ConversionOptions(Activation: "quick_gelu", DType: OutputDType.Keep));
         Assert.Equal("+Inf at element 10 of weight 'positional_embedding'", e.What);
     }
 
@@ -83,7 +83,7 @@ public class ConversionCheckTests
     {
         var big = BitConverter.GetBytes(70000f);
         var e = Fails(Rn().Select(t => t.Name == "ln_final.weight" ? (t.Name, t.DType, t.Shape, Poke(t.Bytes, 0, big)) : t),
-            new ConversionOptions(DType: OutputDType.Float16));
+            new ConversionOptions(Activation: "quick_gelu", DType: OutputDType.Float16));
         Assert.StartsWith("element 0 of 'ln_final.weight' (70000) overflows float16", e.What);
     }
 
@@ -120,9 +120,9 @@ public class ConversionCheckTests
     [Fact]
     public void ModelMismatchAndUnknownModel()
     {
-        var e = Fails(Rn(), new ConversionOptions(Model: "RN50"));
+        var e = Fails(Rn(), new ConversionOptions(Activation: "quick_gelu", Model: "RN50"));
         Assert.StartsWith("--model RN50 does not match the checkpoint: vision layers 3,4,6,3 vs 1,2,1,1, vision width 64 vs 4", e.What);
-        Assert.Contains("unknown model 'RN51'", Fails(Rn(), new ConversionOptions(Model: "RN51")).What);
+        Assert.Contains("unknown model 'RN51'", Fails(Rn(), new ConversionOptions(Activation: "quick_gelu", Model: "RN51")).What);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class ConversionCheckTests
     public void SummaryCountsDTypeChanges()
     {
         using var set = FormatDetector.Open(LayoutFixtures.TinyArchive("tiny_rn"));
-        var result = ConversionPipeline.Run(set, new ConversionOptions());
+        var result = ConversionPipeline.Run(set, new ConversionOptions(Activation: "quick_gelu"));
         var official = LayoutFixtures.Official("tiny_rn");
         Assert.Equal([new DTypeChange(DType.Float16, DType.Float32, official.Count(o => o.DType == DType.Float16))], result.Summary.DTypeChanges);
         Assert.All(result.Tensors, t => Assert.Equal(t.Name.EndsWith("num_batches_tracked") ? DType.Int64 : DType.Float32, t.DType));

@@ -1,3 +1,4 @@
+using ClipTools.Families;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Checkpoints.Layouts;
 using ClipTools.Families.Official;
@@ -11,7 +12,7 @@ public class LayoutTableTests
     public void DocsHoldEveryTableVerbatim()
     {
         var doc = File.ReadAllText(Path.Combine(LayoutFixtures.Root, "docs", "layouts.md")).ReplaceLineEndings("\n");
-        var tables = KnownLayouts.All.Select(l => $"<!-- table: {l.Name} -->\n" + LayoutTableMarkdown.Render(l)).ToList();
+        var tables = FamilyRegistry.Layouts.Select(l => $"<!-- table: {l.Name} -->\n" + LayoutTableMarkdown.Render(l)).ToList();
         var missing = tables.Where(t => !doc.Contains(t, StringComparison.Ordinal)).ToList();
         if (missing.Count > 0)
         {
@@ -27,7 +28,7 @@ public class LayoutTableTests
     public void EveryPresetMapsToTheLayoutAndBack(string layoutName)
     {
         // For each of the nine official state dicts: official -> layout -> official gives the same names and shapes.
-        var layout = KnownLayouts.Get(layoutName);
+        var layout = FamilyRegistry.Layouts.Single(l => l.Name == layoutName);
         foreach (var (name, config) in ClipPresets.All)
         {
             var official = ClipStateLayout.Expected(config)

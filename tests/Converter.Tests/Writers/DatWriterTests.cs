@@ -53,7 +53,7 @@ public sealed class DatWriterTests : IDisposable
         var canonical = WriterTestData.CanonicalFloat32(set);
         var summary = OutputFile.Write(scratch.File(name + ".dat"), new DatWriter(), canonical);
 
-        var config = ClipConfigInference.FromShapes(canonical.ToDictionary(t => t.Name, t => t.Shape.ToArray()));
+        var config = ClipConfigInference.FromShapes(canonical.ToDictionary(t => t.Name, t => t.Shape.ToArray()), ClipActivation.QuickGelu);
         using var model = new Clip(config);
         Assert.Equal(model.state_dict().Count, summary.TensorCount);
         model.load(summary.Path, strict: true);

@@ -1,4 +1,5 @@
 using ClipTools.Families.Official;
+using ClipTools.Model;
 using ClipTools.Model.Weights;
 using ClipTools.Testing;
 using ClipTools.Verifier.Fixtures;
@@ -180,7 +181,7 @@ public sealed class FaultInjectionTests(TinyFixtures fixtures) : IClassFixture<T
     private (ModeResults Chained, ModeResults Isolated) Verify(string model, string weights)
     {
         var fixture = fixtures.For(model);
-        using var clip = ModelLoader.Load(weights);
+        using var clip = ClipModel.Load(weights);
         var judge = new TapJudge(new Torch32RatioRule());
         ModeResults Run(RunMode mode) => FixtureComparison.Compare(fixture, ModelRun.Run(clip, fixture, mode), mode, judge);
         return (Run(RunMode.Chained), Run(RunMode.Isolated));

@@ -1,4 +1,4 @@
-namespace ClipTools.Verifier.Reports;
+namespace ClipTools.Verifier.Runner;
 
 /// <summary>
 /// How the candidate was run. Chained: end to end, so error accumulates from tap to tap (a dump from another port

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using ClipTools.Checkpoints.Families;
+using ClipTools.Checkpoints.Formats;
+
+namespace ClipTools.Checkpoints.Conversion;
+
+/// <summary>
+/// What is known of a checkpoint besides its shapes, gathered from every place it can come from: the file's own
+/// metadata (our safetensors keys, a TorchScript archive's code classes), the files beside it (a Hugging Face
+/// <c>config.json</c>, the <c>.dat.json</c> sidecar of converted weights) and the options (<c>--act</c>). Two places
+/// that disagree are an error, never a choice.
+/// </summary>
+public static class CheckpointMetadata
+{
+    /// <summary>The keys our own writers put in a safetensors header or sidecar that are read back.</summary>
+    private static readonly string[] OwnKeys = [ModelMetadata.Family, "activation"];
+
+    public static Dictionary<string, string> Gather(TensorSet input, string? sourcePath, ConversionOptions options)
+    {
+        var gathered = new Dictionary<string, (string Value, string From)>(StringComparer.Ordinal);
+        void Add(string key, string value, string from)
+        {
+            if (gathered.TryGetValue(key, out var known) && known.Value != value)
+            {
+                throw new CheckpointFormatException($"{key}: {known.From} says '{known.Value}' but {from} says '{value}'");
+            }
+            gathered.TryAdd(key, (value, from));
+        }
+
+        foreach (var key in OwnKeys)
+        {
+            if (input.Metadata.TryGetValue(key, out var value))
+            {
+                Add(key, value, "the file's metadata");
+            }
+        }
+        if (input.Metadata.TryGetValue(ModelMetadata.TorchScriptClasses, out var classes))
+        {
+            Add(ModelMetadata.TorchScriptClasses, classes, "the archive's code");
+        }
+        if (sourcePath is not null)
+        {
+            foreach (var (key, value, from) in BesideFiles(sourcePath))
+            {
+                Add(key, value, from);
+            }
+        }
+        if (options.Activation is { } act)
+        {
+            Add("activation", act, "--act");
+        }
+        return gathered.ToDictionary(g => g.Key, g => g.Value.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The sidecar written next to converted <c>.dat</c> weights: <c>RN50.dat</c> → <c>RN50.dat.json</c>.</summary>
+    public static string SidecarPath(string weightsPath) => weightsPath + ".json";
+
+    /// <summary>
+    /// Writes <paramref name="metadata"/> as the sidecar of <paramref name="weightsPath"/>: a JSON object of strings,
+    /// written to a temporary file and renamed, so it is complete or absent.
+    /// </summary>
+    public static void WriteSidecar(string weightsPath, IReadOnlyDictionary<string, string> metadata)
+    {
+        var target = SidecarPath(Path.GetFullPath(weightsPath));
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
+        try
+        {
+            var ordered = metadata.OrderBy(m => m.Key == ModelMetadata.Family ? 0 : 1).ThenBy(m => m.Key, StringComparer.Ordinal)
+                .ToDictionary(m => m.Key, m => m.Value);
+            File.WriteAllText(temporary, JsonSerializer.Serialize(ordered, SidecarJson).ReplaceLineEndings("\n") + "\n");
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static readonly JsonSerializerOptions SidecarJson = new() { WriteIndented = true, IndentSize = 2 };
+
+    private static IEnumerable<(string Key, string Value, string From)> BesideFiles(string sourcePath)
+    {
+        var sidecar = SidecarPath(sourcePath);
+        if (File.Exists(sidecar))
+        {
+            foreach (var (key, value) in ReadJsonObject(sidecar).EnumerateObject().Select(p => (p.Name, p.Value)))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    throw new CheckpointFormatException($"{Path.GetFileName(sidecar)}: '{key}' is not a string");
+                }
+                yield return (key, value.GetString()!, Path.GetFileName(sidecar));
+            }
+        }
+        var huggingFace = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sourcePath))!, "config.json");
+        if (File.Exists(huggingFace) && ReadJsonObject(huggingFace) is var config
+            && config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "clip")
+        {
+            // CLIPConfig keeps one per tower; older single-tower configs have it at the top.
+            foreach (var (section, act) in new[] { "text_config", "vision_config", "" }
+                .Select(s => (s, s.Length == 0 ? config : config.TryGetProperty(s, out var sub) ? sub : default))
+                .Where(s => s.Item2.ValueKind == JsonValueKind.Object && s.Item2.TryGetProperty("hidden_act", out _))
+                .Select(s => (s.s, s.Item2.GetProperty("hidden_act"))))
+            {
+                var where = section.Length == 0 ? "config.json hidden_act" : $"config.json {section}.hidden_act";
+                yield return ("activation", act.ValueKind == JsonValueKind.String ? act.GetString()! : act.ToString(), where);
+            }
+        }
+    }
+
+    private static JsonElement ReadJsonObject(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? document.RootElement.Clone()
+                : throw new CheckpointFormatException($"{Path.GetFileName(path)}: not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException($"{Path.GetFileName(path)}: not valid JSON ({e.Message.Split(". ")[0]})");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointFormatException($"{Path.GetFileName(path)}: cannot read ({e.Message})");
+        }
+    }
+}

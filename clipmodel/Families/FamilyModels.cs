@@ -1,0 +1,24 @@
+using ClipTools.Checkpoints.Families;
+using ClipTools.Checkpoints.Formats;
+
+namespace ClipTools.Model;
+
+/// <summary>
+/// Every family's model half, found among this assembly's types (each family's Model folder compiles into it), so
+/// a family registers once, in the spec registry.
+/// </summary>
+public static class FamilyModels
+{
+    public static IReadOnlyDictionary<string, IFamilyModel> All { get; } =
+        typeof(FamilyModels).Assembly.GetTypes()
+            .Where(t => typeof(IFamilyModel).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (IFamilyModel)Activator.CreateInstance(t)!)
+            .ToDictionary(m => m.Family, StringComparer.Ordinal);
+
+    public static IFamilyModel For(string family) =>
+        All.TryGetValue(family, out var model)
+            ? model
+            : throw new CheckpointFormatException($"no TorchSharp model for family '{family}' (known: {string.Join(", ", All.Keys)})");
+
+    public static IDualEncoder Build(IModelConfig config) => For(config.Family).Build(config);
+}
