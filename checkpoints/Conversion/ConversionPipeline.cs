@@ -14,6 +14,14 @@ namespace ClipTools.Checkpoints.Conversion;
 /// </summary>
 public static class ConversionPipeline
 {
+    /// <summary>The layout the keys follow and so the family, without inferring the config (which may need metadata).</summary>
+    public static (Layout Layout, IFamilySpec Family) Recognise(TensorSet input)
+    {
+        var (entries, _) = ModulePrefix.Strip(input.Tensors);
+        var layout = LayoutDetector.Detect(entries.Select(e => e.Name).ToList());
+        return (layout, FamilyRegistry.Of(layout));
+    }
+
     /// <param name="input">what the reader found</param>
     /// <param name="options">what the user asked for</param>
     /// <param name="sourcePath">the checkpoint's path, so the files beside it (a Hugging Face <c>config.json</c>, a

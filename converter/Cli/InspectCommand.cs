@@ -2,6 +2,8 @@ using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
 using System.Text.Json;
 using ClipTools.Checkpoints.Conversion;
+using ClipTools.Checkpoints.Families;
+using ClipTools.Checkpoints.Layouts;
 
 namespace ClipTools.Converter.Cli;
 
@@ -32,13 +34,13 @@ public static class InspectCommand
     {
         CommandPaths.CheckInputFile(path);
         using var set = FormatDetector.Open(path);
-        var (summary, notClip) = Detect(set, path);
+        var (summary, layout, notClip) = Detect(set, path);
         switch (mode)
         {
             case OutputMode.Quiet:
                 return;
             case OutputMode.Json:
-                output.WriteLine(Json(set, summary, notClip));
+                output.WriteLine(Json(set, summary, layout, notClip));
                 return;
         }
         output.WriteLine($"format: {set.Format.Name()} ({set.Description})");
@@ -46,6 +48,11 @@ public static class InspectCommand
         {
             output.WriteLine($"layout: {summary.Layout}{(summary.ModulePrefixStripped ? " ('module.' prefix)" : "")}, family {summary.Family}");
             output.WriteLine($"model: {summary.Preset ?? "custom"} ({summary.Config})");
+        }
+        else if (layout is not null)
+        {
+            output.WriteLine($"layout: {layout.Value.Layout.Name}, family {layout.Value.Family.Name}");
+            output.WriteLine($"model: unknown: {notClip}");
         }
         else
         {
@@ -74,25 +81,35 @@ public static class InspectCommand
     }
 
     /// <summary>The layout and model a conversion would find (extra keys allowed), or the reason it would stop.</summary>
-    private static (ConversionSummary? Summary, string? NotClip) Detect(TensorSet set, string path)
+    /// <remarks>A layout can be known when the model is not (an activation the file does not state).</remarks>
+    private static (ConversionSummary? Summary, (Layout Layout, IFamilySpec Family)? Layout, string? Problem) Detect(TensorSet set, string path)
     {
         try
         {
-            return (ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true), path).Summary, null);
+            return (ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true), path).Summary, null, null);
         }
         catch (CheckpointFormatException e)
         {
-            return (null, e.ToOneLine());
+            try
+            {
+                return (null, ConversionPipeline.Recognise(set), e.ToOneLine());
+            }
+            catch (CheckpointFormatException)
+            {
+                return (null, null, e.ToOneLine());
+            }
         }
     }
 
-    private static string Json(TensorSet set, ConversionSummary? summary, string? notClip) => JsonSerializer.Serialize(new
+    private static string Json(TensorSet set, ConversionSummary? summary, (Layout Layout, IFamilySpec Family)? layout, string? problem) => JsonSerializer.Serialize(new
     {
         format = set.Format.Name(),
         description = set.Description,
-        layout = summary?.Layout,
+        layout = summary?.Layout ?? layout?.Layout.Name,
+        family = summary?.Family ?? layout?.Family.Name,
         model = summary is null ? null : new { preset = summary.Preset, config = summary.Config.ToString() },
-        not_clip = notClip,
+        model_problem = summary is null && layout is not null ? problem : null,
+        not_clip = layout is null ? problem : null,
         wrapper_key = set.WrapperKey,
         module_prefix = summary?.ModulePrefixStripped,
         metadata = set.Metadata.ToDictionary(m => m.Key, m => m.Value),
