@@ -6,7 +6,7 @@ namespace ClipTools.Checkpoints.Families;
 /// <summary>
 /// Everything about a model family that needs no libtorch: how its checkpoints are named, how a config follows from
 /// a state dict, and what state dict a config has. The family's TorchSharp half (<c>IFamilyModel</c> in
-/// ClipTools.Model) builds the network. Registered in <see cref="FamilyRegistry"/>.
+/// ClipTools.Model) builds the network. Registered in <see cref="ClipTools.Families.FamilyRegistry"/>.
 /// </summary>
 public interface IFamilySpec
 {

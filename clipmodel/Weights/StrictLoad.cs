@@ -41,9 +41,16 @@ public static class StrictLoad
         using var noGrad = no_grad();
         foreach (var t in tensors)
         {
+            var target = targets[t.Name];
+            if (target.dtype == t.DType.ToScalarType() && target.is_contiguous() && target.device_type == DeviceType.CPU)
+            {
+                // Same element type: the bytes go straight into the parameter's storage, no temporary tensor.
+                target.bytes = t.ReadBytes();
+                continue;
+            }
             using var source = empty([.. t.Shape], t.DType.ToScalarType());
             source.bytes = t.ReadBytes();
-            targets[t.Name].copy_(source);
+            target.copy_(source);
         }
     }
 }
