@@ -36,6 +36,7 @@ build: deps
 test: build fixtures-check
 	$(DOTNET) format ClipTools.sln --verify-no-changes --no-restore
 	$(DOTNET) test ClipTools.sln -c $(CONFIG) --no-build -nologo
+	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
 
 demo: build
 	@mkdir -p out/demo
