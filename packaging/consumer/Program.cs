@@ -1,8 +1,7 @@
 // A library user's program (packaging/check_packages.sh builds it outside the repository against the packages):
-// loads weights in process and prints the seed logit, the image of all 0.5 against the text of all ones (the check
-// the Paddle port publishes). Until the library's any-format loader (ClipModel.Load) is on main, it loads the .dat
-// that clip-convert writes.
-using ClipTools.Model.Weights;
+// loads a released-style checkpoint in process and prints the seed logit, the image of all 0.5 against the text of
+// all ones (the check the Paddle port publishes).
+using ClipTools.Model;
 using static TorchSharp.torch;
 
 if (args.Length != 1)
@@ -10,7 +9,7 @@ if (args.Length != 1)
     Console.Error.WriteLine("usage: consumer CHECKPOINT");
     return 2;
 }
-using var model = ClipWeights.LoadModel(args[0]);
+using var model = ClipModel.Load(args[0]);
 using var noGrad = no_grad();
 var resolution = model.Config.ImageResolution;
 using var image = full(new long[] { 1, 3, resolution, resolution }, 0.5f);
