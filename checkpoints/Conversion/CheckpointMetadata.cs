@@ -27,9 +27,12 @@ public static class CheckpointMetadata
             gathered.TryAdd(key, (value, from));
         }
 
-        foreach (var key in OwnKeys)
+        // Weights our converter wrote name their family; then every key they carry besides the safetensors "format"
+        // and the source layout is that family's config metadata (the tutorial family's head counts, ...).
+        var ours = input.Metadata.ContainsKey(ModelMetadata.Family);
+        foreach (var (key, value) in input.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            if (input.Metadata.TryGetValue(key, out var value))
+            if (OwnKeys.Contains(key) || (ours && key is not ("format" or ModelMetadata.Layout)))
             {
                 Add(key, value, "the file's metadata");
             }
