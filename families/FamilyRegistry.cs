@@ -10,6 +10,7 @@ public static class FamilyRegistry
     public static IReadOnlyList<IFamilySpec> All { get; } =
     [
         Official.OfficialFamily.Instance,
+        Tutorial.TutorialFamily.Instance,
     ];
 
     public static IFamilySpec Get(string name) =>

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,8 +8,11 @@ namespace ClipTools.Families.Tutorial;
 /// <summary>The ViT block's MLP: <c>fc1</c>, exact (erf) GELU, <c>fc2</c>.</summary>
 public sealed class MLP : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly Linear fc1;
+    [Tap]
     private readonly GELU act;
+    [Tap]
     private readonly Linear fc2;
 
     public MLP(long inFeatures, long hiddenFeatures) : base(nameof(MLP))

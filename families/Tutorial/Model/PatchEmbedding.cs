@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,6 +8,7 @@ namespace ClipTools.Families.Tutorial;
 /// <summary>The ViT's patch embedding: a strided convolution (with bias), flattened to a token sequence.</summary>
 public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly Conv2d proj;
 
     public PatchEmbedding(long imageSize, long patchSize, long inChannels, long embedDim) : base(nameof(PatchEmbedding))

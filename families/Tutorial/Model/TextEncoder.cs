@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -16,7 +17,9 @@ namespace ClipTools.Families.Tutorial;
 /// </remarks>
 public sealed class TextEncoder : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly Embedding embeddings;
+    [Tap]
     private readonly PositionalEncoding positional_encoding;
     private readonly TransformerEncoder transformer_encoder;
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -10,9 +11,12 @@ namespace ClipTools.Families.Tutorial;
 /// </summary>
 public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly LayerNorm norm1;
+    [Tap]
     private readonly MultiHeadAttention attn;
-    private readonly Dropout dropout;
+    private readonly Dropout dropout; // runs twice per forward; the identity in eval: not a tap
+    [Tap]
     private readonly LayerNorm norm2;
     private readonly MLP mlp;
 

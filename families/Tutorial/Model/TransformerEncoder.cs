@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,6 +8,7 @@ namespace ClipTools.Families.Tutorial;
 /// <summary>PyTorch's <c>nn.TransformerEncoder</c> without a final norm: the layers in order, <c>layers.0</c>, ...</summary>
 public sealed class TransformerEncoder : nn.Module<Tensor, Tensor>
 {
+    [TapEach]
     private readonly ModuleList<TransformerEncoderLayer> layers;
 
     public TransformerEncoder(Func<TransformerEncoderLayer> encoderLayer, long numLayers) : base(nameof(TransformerEncoder))

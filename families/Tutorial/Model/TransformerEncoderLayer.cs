@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -11,12 +12,16 @@ namespace ClipTools.Families.Tutorial;
 /// </summary>
 public sealed class TransformerEncoderLayer : nn.Module<Tensor, Tensor>
 {
+    [Tap]
     private readonly TorchMultiheadAttention self_attn;
+    [Tap]
     private readonly Linear linear1;
     private readonly Dropout dropout;
+    [Tap]
     private readonly Linear linear2;
+    [Tap]
     private readonly LayerNorm norm1;
-    private readonly LayerNorm norm2;
+    private readonly LayerNorm norm2; // its output is the layer's, tapped as the layer
     private readonly Dropout dropout1;
     private readonly Dropout dropout2;
 

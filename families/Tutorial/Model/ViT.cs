@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model.Taps;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -14,8 +15,11 @@ public sealed class ViT : nn.Module<Tensor, Tensor>
     private readonly PatchEmbedding patch_embed;
     private readonly Parameter cls_token;   // [1, 1, D]
     private readonly Parameter pos_embed;   // [1, G*G + 1, D]
+    [Tap]
     private readonly Dropout dropout;
+    [TapEach]
     private readonly ModuleList<TransformerBlock> blocks;
+    [Tap]
     private readonly LayerNorm norm;
 
     public ViT(long imageSize, long patchSize, long inChannels, long embedDim, long numHeads, long numLayers,

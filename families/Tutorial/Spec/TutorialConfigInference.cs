@@ -16,9 +16,6 @@ public static class TutorialConfigInference
     public const string Dropout = "dropout";
     public const string TextDropout = "text_dropout";
 
-    /// <summary>The option that supplies metadata on the command line, named in errors.</summary>
-    public const string MetadataOption = "--meta";
-
     /// <exception cref="CheckpointFormatException">A tensor is missing or has an impossible shape, or a head count is
     /// not in <paramref name="metadata"/>; the message names the key or the metadata entry.</exception>
     public static TutorialClipConfig FromShapes(IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata)
@@ -105,8 +102,8 @@ public static class TutorialConfigInference
     {
         if (!metadata.TryGetValue(key, out var text))
         {
-            throw Error($"tutorial CLIP: {what} is not in the weights' shapes; give it with {MetadataOption} {key}=N " +
-                "(or in the checkpoint's metadata)", null);
+            throw Error($"tutorial CLIP: {what} ({key}) is not in the weights' shapes; put {{\"{key}\": \"N\"}} in the JSON " +
+                "beside the checkpoint (model.pt -> model.pt.json)", null);
         }
         return Parse(key, text);
     }

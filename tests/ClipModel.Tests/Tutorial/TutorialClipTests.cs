@@ -1,45 +1,64 @@
 using ClipTools.Checkpoints.Formats;
-using ClipTools.Model.Taps;
 using ClipTools.Families.Tutorial;
-using ClipTools.Model.Weights;
+
 using ClipTools.Testing;
+using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Reports;
+using ClipTools.Verifier.Runner;
+using ClipTools.Verifier.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ClipTools.ClipModel.Tests.Tutorial;
 
 /// <summary>
-/// The TorchSharp tutorial CLIP, loaded with the weights PyTorch's reference saved, reproduces that reference:
-/// the seed's state-dict names, every tap under the verifier's judgement, features and logits within 1e-4.
+/// The TorchSharp tutorial CLIP, loaded from the state dict PyTorch's reference saved (head counts from the JSON
+/// beside it), reproduces that reference: the seed's state-dict names, every tap and output under the verifier's
+/// judgement chained and isolated, features and logits within 1e-4.
 /// </summary>
 public sealed class TutorialClipTests : IDisposable
 {
-    private readonly TutorialFixtureFile _fixture = new(RepositoryPaths.Fixture("tutorial", "tiny_tutorial.fixture.safetensors"));
+    private static readonly string Checkpoint = RepositoryPaths.Fixture("tutorial", "tiny_tutorial.pt");
+    private readonly Fixture _fixture = Fixture.Open(RepositoryPaths.Fixture("tutorial", "tiny_tutorial.fixture.safetensors"));
 
     public void Dispose() => _fixture.Dispose();
 
-    private CLIP LoadModel(ScalarType dtype)
+    private static CLIP Load(ScalarType dtype = ScalarType.Float32) =>
+        Assert.IsType<CLIP>(ClipTools.Model.ClipModel.Load(Checkpoint, new ClipTools.Model.ClipModelOptions(DType: dtype)));
+
+    [Fact]
+    public void LoadsAsTheFixturesModel()
     {
-        var model = new CLIP(_fixture.Config);
-        model.to(dtype);
-        ClipWeights.Load(model, RepositoryPaths.Fixture("tutorial", "tiny_tutorial.dat"));
-        return model;
+        using var model = Load();
+        Assert.Equal("tutorial", _fixture.Config.Family);
+        Assert.Equal(_fixture.Config, model.Config);
     }
 
     [Fact]
     public void StateDictHasTheSeedsNamesAndShapes()
     {
-        using var model = new CLIP(_fixture.Config);
-        var seeds = DatFile.ReadIndex(RepositoryPaths.Fixture("tutorial", "tiny_tutorial.dat"))
-            .ToDictionary(e => e.Name, e => e.Shape.ToArray());
+        using var model = Load();
+        using var file = FormatDetector.Open(Checkpoint);
+        var seeds = file.Tensors.ToDictionary(e => e.Name, e => e.Shape.ToArray());
         var ours = model.state_dict().ToDictionary(e => e.Key, e => e.Value.shape);
         Assert.Equal(seeds.Keys.Order(StringComparer.Ordinal), ours.Keys.Order(StringComparer.Ordinal));
         Assert.All(seeds, e => Assert.Equal(e.Value, ours[e.Key]));
     }
 
-    [Fact]
-    public void FixtureIsTheTutorialFamily() => Assert.Equal("tutorial", _fixture.Family);
+    [Theory]
+    [InlineData(RunMode.Chained)]
+    [InlineData(RunMode.Isolated)]
+    public void EveryTapAndOutputIsWithinTheVerifiersJudgement(RunMode mode)
+    {
+        using var model = Load();
+        var run = ModelRun.Run(model, _fixture, mode);
+        var results = FixtureComparison.Compare(_fixture, run, mode, new TapJudge(new Torch32RatioRule()));
+
+        Assert.Equal(_fixture.Taps.Select(t => t.Name), run.Taps.Select(t => t.Name));
+        Assert.Equal(_fixture.Outputs.Where(o => mode == RunMode.Chained || o != "seed_logit"), results.Outputs.Select(o => o.Name));
+        Assert.Empty(results.All.Where(r => !r.Passed).Select(r => $"{r.Name}: {r.Reason}"));
+    }
 
     [Theory]
     [InlineData(ScalarType.Float32, 1e-4)]
@@ -48,48 +67,18 @@ public sealed class TutorialClipTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var model = LoadModel(dtype);
-        var image = Input("input.image").to(dtype);
-        var text = Input("input.text");
-        var imageFeatures = model.ImageEncoder.call(image);
-        var textFeatures = model.TextEncoder.call(text);
-        var (perImage, perText) = model.call(image, text);
-        var (seedLogit, _) = model.call(Input("input.seed_image").to(dtype), Input("input.seed_text"));
+        using var model = Load(dtype);
+        var image = ModelRun.ImageInput(_fixture, "input.image").to(dtype);
+        var text = ModelRun.TextInput(_fixture, "input.text");
+        var (perImage, perText) = model.Logits(image, text);
+        var (seedLogit, _) = model.Logits(ModelRun.ImageInput(_fixture, "input.seed_image").to(dtype),
+            ModelRun.TextInput(_fixture, "input.seed_text"));
 
-        AssertClose("image_features", imageFeatures, rtol);
-        AssertClose("text_features", textFeatures, rtol);
+        AssertClose("image_features", model.EncodeImage(image), rtol);
+        AssertClose("text_features", model.EncodeText(text), rtol);
         AssertClose("logits_per_image", perImage, rtol);
         AssertClose("logits_per_text", perText, rtol);
         AssertClose("seed_logit", seedLogit, rtol);
-    }
-
-    [Fact]
-    public void EveryTapIsWithinTheVerifiersJudgement()
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var model = LoadModel(ScalarType.Float32);
-        using var sink = new TapSink();
-        using (TutorialTaps.Attach(model, sink))
-        {
-            model.ImageEncoder.call(Input("input.image"));
-            model.TextEncoder.call(Input("input.text"));
-        }
-
-        Assert.Equal(_fixture.Taps.Select(t => t.Name), sink.Taps.Select(t => t.Name));
-        var judge = new TapJudge(new Torch32RatioRule(Factor: 2, FloorUlps: 4));
-        var failures = new List<string>();
-        foreach (var ((name, tower), (_, value)) in _fixture.Taps.Zip(sink.Taps))
-        {
-            Assert.Equal(_fixture.Shape($"tap.{name}"), value.shape);
-            var result = judge.Judge(name, tower, value.shape, Doubles(value), _fixture.Doubles($"tap.{name}"),
-                _fixture.Doubles($"fp32.tap.{name}"), _fixture.Noise[$"tap.{name}"]);
-            if (!result.Passed)
-            {
-                failures.Add($"{name}: {result.Reason}");
-            }
-        }
-        Assert.Empty(failures);
     }
 
     [Fact]
@@ -97,29 +86,27 @@ public sealed class TutorialClipTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var model = LoadModel(ScalarType.Float64);
-        var text = Input("input.text");
-        var batched = model.TextEncoder.call(text);
-        var alone = model.TextEncoder.call(text.narrow(0, 0, 1));
-        var reversed = model.TextEncoder.call(text.flip(0));
+        using var model = Load(ScalarType.Float64);
+        var text = ModelRun.TextInput(_fixture, "input.text");
+        var batched = model.EncodeText(text);
+        var alone = model.EncodeText(text.narrow(0, 0, 1));
+        var reversed = model.EncodeText(text.flip(0));
+        var shorter = model.EncodeText(text.narrow(1, 0, 5));
         // Alone, a text attends only to itself: its features change. A permuted batch permutes the features.
         Assert.True((batched[0] - alone[0]).abs().max().item<double>() > 1e-3);
         Assert.True(reversed.flip(0).allclose(batched, rtol: 1e-12, atol: 1e-12));
+        // Any length up to max_len runs (the positional table is sliced); averaging fewer positions changes features.
+        Assert.Equal([3L, 32L], shorter.shape);
+        Assert.True((batched - shorter).abs().max().item<double>() > 1e-3);
     }
-
-    private Tensor Input(string name) => name.EndsWith("text", StringComparison.Ordinal)
-        ? tensor(_fixture.Longs(name), _fixture.Shape(name))
-        : tensor(_fixture.Floats(name), _fixture.Shape(name));
 
     private void AssertClose(string output, Tensor actual, double rtol)
     {
-        var reference = _fixture.Doubles($"output.{output}");
+        var reference = _fixture.ReadDoubles($"output.{output}");
         Assert.Equal(_fixture.Shape($"output.{output}"), actual.shape);
-        var values = Doubles(actual);
+        var values = actual.to(ScalarType.Float64).contiguous().data<double>().ToArray();
         var scale = reference.Max(Math.Abs);
         var worst = values.Zip(reference, (a, r) => Math.Abs(a - r)).Max() / scale;
         Assert.True(worst <= rtol, $"{output}: max |ours - PyTorch| / max |PyTorch| = {worst:E3} > {rtol:E0}");
     }
-
-    private static double[] Doubles(Tensor t) => t.to(ScalarType.Float64).contiguous().data<double>().ToArray();
 }

@@ -67,7 +67,7 @@ public sealed class TutorialSpecTests
         var metadata = new Dictionary<string, string> { ["num_heads"] = "2", ["text_num_heads"] = "4" };
         metadata.Remove(key);
         var e = Assert.Throws<CheckpointFormatException>(() => TutorialConfigInference.FromShapes(SeedShapes(), metadata));
-        Assert.Contains($"--meta {key}=N", e.Message);
+        Assert.Contains($"{{\"{key}\": \"N\"}}", e.Message);
     }
 
     [Theory]
