@@ -12,6 +12,7 @@ VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
 # libtorch warns on every convolution of a CPU that NNPACK does not support; harmless, and noise in the demo.
 NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
 CONVERT := $(DOTNET) converter/bin/$(CONFIG)/net10.0/clip-convert.dll
+CLIPRUN := $(DOTNET) cliprun/bin/$(CONFIG)/net10.0/clip-run.dll
 # `make install`: clip-convert, clip-verify and clip-dump in $(PREFIX)/bin (packaging/install.sh)
 PREFIX ?= $(HOME)/.local
 # `make pack`: NuGet packages in out/packages; the repository URL from the origin remote unless given
@@ -48,6 +49,11 @@ demo: build
 	@echo "== seed check (image of all 0.5, text of all ones): TorchSharp now, PyTorch as recorded in the fixtures"
 	@$(VERIFY) seed out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors \
 	                out/demo/tiny_vit.dat fixtures/tiny/tiny_vit.fixture.safetensors $(NO_NNPACK_NOISE)
+	@echo "== clip-run: the CLIP tokenizer, then zero-shot classify on the tiny model (random weights and a"
+	@echo "   vocabulary of 100, hence --fold-ids: the table shows the mechanics, the numbers mean nothing)"
+	$(CLIPRUN) tokenize "a photo of a dog." "a photo of a cat."
+	$(CLIPRUN) classify fixtures/tiny/tiny_rn.pt --image fixtures/preprocessing/images/rgb_gradient_640x480.jpg \
+	                --labels dog cat "red car" --template "{}" --fold-ids $(NO_NNPACK_NOISE)
 
 # Regenerates every committed fixture with real PyTorch (bit-identical to what is committed).
 fixtures: deps

@@ -43,6 +43,9 @@ public sealed partial class ReadmeCommandsTests
             case "clip-verify":
                 AssertParses(Program.Cli(TextWriter.Null), words[1..], line);
                 break;
+            case "clip-run":
+                AssertParses(Run.Program.Cli(), words[1..], line);
+                break;
             case "make":
                 var targets = MakeTargets();
                 foreach (var target in words[1..].Where(w => !w.Contains('=')))
