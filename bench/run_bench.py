@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -207,8 +208,13 @@ def main() -> int:
               "- PyBridge: `bench/PyBridgeBench` (TorchSharp.PyBridge 1.4.4 `load_py` of IN.sd.pt into `Clip`, then `Module.save`)",
               "- copy floor: `cat IN > /dev/null && cp <a file the size of OUT> OUT`",
               "- loading: `pybridge-bench load RN50.dat` (`ClipWeights.LoadModel`) and `bench/pytorch_way.py load RN50.pt`", ""]
+    # Keep sections other benchmarks write into this file (make input-bench), marked by begin/end comments.
+    kept = []
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            kept = re.findall(r"<!-- [\w-]+: begin.*?-->.*?<!-- [\w-]+: end -->\n?", f.read(), flags=re.S)
     with open(args.out, "w") as f:
-        f.write("\n".join(lines))
+        f.write("\n".join(lines) + "".join("\n" + block for block in kept))
     print("\n".join(lines))
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
