@@ -4,7 +4,7 @@ using System.Text.Json;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Cli;
 using ClipTools.Converter.Writers;
-using ClipTools.Verifier.Runner;
+using ClipTools.Model;
 using static TorchSharp.torch;
 
 namespace ClipTools.Run.Commands;
@@ -22,8 +22,9 @@ internal static class EmbedCommand
         var texts = new Option<string[]>("--text") { Description = "texts", AllowMultipleArgumentsPerToken = true };
         var output = new Option<string?>("--out") { Description = "write image_features and text_features (float32) to this .safetensors" };
         var truncate = new Option<bool>("--truncate") { Description = "cut texts longer than the model's context instead of failing" };
+        var act = new Option<string?>("--act") { Description = "quick_gelu or gelu, for a checkpoint that does not say which activation it uses" };
         var foldIds = new Option<bool>("--fold-ids") { Description = "test models with a small vocabulary: ids modulo its size (the result means nothing)" };
-        var command = new Command("embed", "Image and text features") { model, images, texts, output, truncate, foldIds };
+        var command = new Command("embed", "Image and text features") { model, images, texts, output, truncate, foldIds, act };
         command.SetAction(result =>
         {
             var imagePaths = result.GetValue(images) ?? [];
@@ -37,7 +38,7 @@ internal static class EmbedCommand
             {
                 throw new RunUsageException($"--out {outPath}: the features are written as .safetensors");
             }
-            using var loaded = ModelLoader.Load(result.GetValue(model)!);
+            using var loaded = ClipModel.Load(result.GetValue(model)!, new ClipModelOptions(Activation: result.GetValue(act)));
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var features = new List<(string Name, string[] Inputs, Tensor Value)>();

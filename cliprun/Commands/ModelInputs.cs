@@ -1,4 +1,4 @@
-using ClipTools.Families.Official;
+using ClipTools.Checkpoints.Families;
 using ClipTools.Input.Preprocessing;
 using ClipTools.Input.Tokenizer;
 using static TorchSharp.torch;
@@ -12,7 +12,7 @@ namespace ClipTools.Run.Commands;
 internal static class ModelInputs
 {
     /// <summary>[N, 3, R, R] float32.</summary>
-    public static Tensor Images(IReadOnlyList<string> paths, ClipConfig config)
+    public static Tensor Images(IReadOnlyList<string> paths, IModelConfig config)
     {
         var size = config.ImageResolution;
         var values = new float[paths.Count * 3 * size * size];
@@ -27,7 +27,7 @@ internal static class ModelInputs
     /// [T, context] int64. An id the model's vocabulary does not hold is an error; with <paramref name="foldIds"/>
     /// (test models with a small vocabulary only) it is taken modulo the vocabulary size.
     /// </summary>
-    public static Tensor Texts(IReadOnlyList<string> texts, ClipConfig config, bool truncate, bool foldIds)
+    public static Tensor Texts(IReadOnlyList<string> texts, IModelConfig config, bool truncate, bool foldIds)
     {
         var context = config.ContextLength;
         var ids = new long[texts.Count * context];

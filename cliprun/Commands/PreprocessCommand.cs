@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using ClipTools.Converter.Cli;
 using ClipTools.Input.Preprocessing;
-using ClipTools.Verifier.Runner;
+using ClipTools.Model;
 
 namespace ClipTools.Run.Commands;
 
@@ -53,7 +53,7 @@ internal static class PreprocessCommand
 
     private static int LoadResolution(string modelPath)
     {
-        using var model = ModelLoader.Load(modelPath);
+        using var model = ClipModel.Load(modelPath);
         return model.Config.ImageResolution;
     }
 }
