@@ -6,6 +6,7 @@ namespace ClipTools.Checkpoints.Formats;
 /// <summary>
 /// Reads numpy's <c>.npz</c> (a zip of <c>.npy</c> files, as <c>np.savez</c> writes): each entry is one array named by
 /// its file name. Stored entries are read in place; compressed ones (<c>np.savez_compressed</c>) are inflated as a stream when read.
+/// Fortran-ordered arrays (<c>fortran_order: True</c>) are accepted as numpy accepts them and produced row-major.
 /// </summary>
 public static partial class NpzReader
 {
@@ -27,7 +28,7 @@ public static partial class NpzReader
             var place = new FormatPlace(entry.Name);
             var head = new byte[Math.Min(entry.Size, MaxHeaderBytes + 12)];
             ZipEntryData.CopyTo(file, entry, 0, head);
-            var (dtype, shape, dataOffset) = ParseNpy(head, place);
+            var (dtype, shape, dataOffset, fortran) = ParseNpy(head, place);
             var name = entry.Name[..^".npy".Length];
             var bytes = TensorEntry.ByteCountOf(shape, dtype, place);
             var available = entry.Size - dataOffset;
@@ -39,7 +40,7 @@ public static partial class NpzReader
             TensorBytes data = entry.IsStored
                 ? new FileRangeBytes(file, entry.DataStart + dataOffset, place)
                 : new InflatedBytes(file, entry, dataOffset);
-            tensors.Add(new TensorEntry(name, dtype, shape, data));
+            tensors.Add(new TensorEntry(name, dtype, shape, fortran ? ColumnMajor(data, shape, dtype) : data));
         }
         return new TensorSet(CheckpointFormat.Npz, "numpy .npz archive", tensors, [], new Dictionary<string, string>(), null, file);
     }
@@ -51,7 +52,28 @@ public static partial class NpzReader
     }
 
     /// <summary>Parses a .npy header: magic, version, header length, then a Python dict literal.</summary>
-    private static (DType DType, long[] Shape, int DataOffset) ParseNpy(byte[] content, FormatPlace place)
+    /// <summary>
+    /// A Fortran-ordered array (what <c>np.save</c> writes for a transposed array) holds the same values column-major:
+    /// element (i, j, ...) is at i + j d0 + ...; gathered into C order when read. Rank 0 and 1 are the same either way.
+    /// </summary>
+    private static TensorBytes ColumnMajor(TensorBytes data, long[] shape, DType dtype)
+    {
+        var count = TensorEntry.ElementCountOf(shape);
+        if (shape.Length < 2 || count == 0)
+        {
+            return data;
+        }
+        var strides = new long[shape.Length];
+        long stride = 1;
+        for (var d = 0; d < shape.Length; d++)
+        {
+            strides[d] = stride;
+            stride *= shape[d];
+        }
+        return new StridedBytes(data, count, dtype.Size(), 0, shape, strides);
+    }
+
+    private static (DType DType, long[] Shape, int DataOffset, bool Fortran) ParseNpy(byte[] content, FormatPlace place)
     {
         if (content.Length < 10 || content[0] != 0x93 || Encoding.ASCII.GetString(content, 1, 5) != "NUMPY")
         {
@@ -76,10 +98,6 @@ public static partial class NpzReader
             throw new CheckpointFormatException($".npy header is not a descr/fortran_order/shape dict: {header.Trim()}", place with { Offset = start }, kind: FormatErrorKind.BadHeader);
         }
         var descr = match.Groups["descr"].Value;
-        if (match.Groups["fortran"].Value == "True")
-        {
-            throw new CheckpointFormatException("Fortran-ordered arrays are not supported (save np.ascontiguousarray(x))", place);
-        }
         if (descr[0] == '>' && descr[1..] is not ("u1" or "i1" or "b1"))
         {
             throw new CheckpointFormatException($"big-endian array '{descr}' is not supported", place, kind: FormatErrorKind.Unsupported);
@@ -89,7 +107,7 @@ public static partial class NpzReader
         var shape = match.Groups["shape"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(d => long.TryParse(d, out var v) && v >= 0 ? v : throw new CheckpointFormatException($"bad dimension '{d}' in .npy shape", place, kind: FormatErrorKind.Overflow))
             .ToArray();
-        return (dtype, shape, start + headerLength);
+        return (dtype, shape, start + headerLength, match.Groups["fortran"].Value == "True");
     }
 
     [GeneratedRegex(@"^\{\s*'descr':\s*'(?<descr>[<>|=][a-z]\d+)',\s*'fortran_order':\s*(?<fortran>True|False),\s*'shape':\s*\((?<shape>[\d,\s]*)\),?\s*\}\s*$")]

@@ -95,4 +95,25 @@ public class FixtureReadTests
         Assert.Contains("total: 11 tensors, 308 bytes", r.Stdout);
         Assert.Contains("optimizer", r.Stdout);
     }
+
+    [Theory]
+    [InlineData("arrays.npz")]
+    [InlineData("arrays_compressed.npz")]
+    public void AFortranOrderedNpzArrayReadsAsNumpyReadsIt(string file)
+    {
+        // np.savez of a transposed array: its .npy header says fortran_order True, its data is column-major.
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(Fixtures.PathOf(file)))
+        using (var npy = zip.GetEntry("tap.transposed.npy")!.Open())
+        {
+            var head = new byte[128];
+            npy.ReadAtLeast(head, head.Length);
+            Assert.Contains("'fortran_order': True", System.Text.Encoding.ASCII.GetString(head));
+        }
+        using var set = FormatDetector.Open(Fixtures.PathOf(file));
+        var entry = set.Tensors.Single(t => t.Name == "tap.transposed");
+        var want = Fixtures.Files.GetProperty(file).GetProperty("tensors").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "tap.transposed");
+        Assert.Equal([2L, 4, 3], entry.Shape);
+        // expected.json holds the SHA-256 of numpy's C-order bytes of the same array.
+        Assert.Equal(want.GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(entry.ReadBytes())));
+    }
 }
