@@ -32,7 +32,8 @@ internal static class CompareCommand
             using var reference = Fixture.Open(fixturePath);
             progress.Step($"reading and judging {Path.GetFileName(candidatePath)}");
             using var dump = TensorFile.Open(candidatePath);
-            var results = FixtureComparison.Compare(reference, CandidateActivations.FromDump(dump), RunMode.Chained, new TapJudge(rule));
+            var results = FixtureComparison.Compare(reference, CandidateActivations.FromDump(dump), RunMode.Chained, new TapJudge(rule),
+                selection: judgement.Selection(parse, reference));
             var subject = new ReportSubject(Path.GetFileName(candidatePath), Path.GetFileName(fixturePath),
                 ConfigText: reference.Config.ToString(), Producer: "dump (clip-verify compare)");
             progress.Dispose();

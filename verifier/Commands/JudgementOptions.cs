@@ -1,7 +1,9 @@
 using System.CommandLine;
 using ClipTools.Converter.Cli;
 using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Reports;
+using ClipTools.Verifier.Verification;
 
 namespace ClipTools.Verifier.Commands;
 
@@ -19,6 +21,14 @@ internal sealed class JudgementOptions(CliConvention cli)
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string[]> _taps = new("--taps")
+    {
+        Description = "check only the taps and outputs matching these globs (e.g. '*.resblocks.*' '*_features'); the others are reported 'not checked'",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private readonly Option<string?> _tapsFile = new("--taps-file") { Description = "a file of tap globs to check, one a line ('#' starts a comment)" };
+
     private readonly Option<string?> _report = new("--report") { Description = "write report.md, .json, .csv, .html and the error-vs-depth plot to this folder" };
 
     private readonly Option<bool> _noColor = new("--no-color") { Description = "no colour in the terminal table" };
@@ -27,6 +37,8 @@ internal sealed class JudgementOptions(CliConvention cli)
     {
         command.Options.Add(_tolerance);
         command.Options.Add(_override);
+        command.Options.Add(_taps);
+        command.Options.Add(_tapsFile);
         command.Options.Add(_report);
         command.Options.Add(_noColor);
     }
@@ -41,6 +53,35 @@ internal sealed class JudgementOptions(CliConvention cli)
                 : throw new UsageException("--tolerance-for needs --tolerance (the default for other taps)");
         }
         return new ToleranceRule(Tolerance.Parse(tolerance), overrides);
+    }
+
+    /// <summary>
+    /// The user's tap selection (--taps, --taps-file), or null to check every tap (the default). A glob that matches
+    /// no tap or output of the fixture is a usage error: a typo must not silently check nothing.
+    /// </summary>
+    public TapSelection? Selection(ParseResult parse, Fixture fixture)
+    {
+        var globs = (parse.GetValue(_taps) ?? []).ToList();
+        if (parse.GetValue(_tapsFile) is { } file)
+        {
+            try
+            {
+                globs.AddRange(TapSelection.ReadFile(file));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--taps-file {file}: {e.Message}");
+            }
+        }
+        if (globs.Count == 0)
+        {
+            return parse.GetValue(_tapsFile) is null ? null : throw new UsageException("--taps-file lists no tap globs");
+        }
+        var selection = new TapSelection(globs);
+        var unmatched = selection.Unmatched(fixture.Taps.Select(t => t.Name).Concat(fixture.Outputs));
+        return unmatched.Count == 0
+            ? selection
+            : throw new UsageException($"--taps: {string.Join(", ", unmatched.Select(g => $"'{g}'"))} matches no tap or output of the fixture");
     }
 
     /// <summary>The output mode (summary, -q, -v, --json) the command was run with.</summary>

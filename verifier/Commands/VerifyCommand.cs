@@ -43,13 +43,14 @@ internal static class VerifyCommand
             using var progress = VerifyProgress.For(stderr, judgement.Mode(parse) is OutputMode.Summary or OutputMode.Verbose, 2 + modes.Length);
             progress.Step($"reading {Path.GetFileName(fixturePath)}");
             using var reference = Fixture.Open(fixturePath);
+            var selection = judgement.Selection(parse, reference);
             progress.Step($"loading {Path.GetFileName(modelPath)}");
             using var clip = ClipModel.Load(modelPath);
             var judge = new TapJudge(rule);
             var results = modes.Select(m =>
             {
                 progress.Step($"{ReportFormat.Mode(m)} run and judgement of {reference.Taps.Count} taps");
-                return FixtureComparison.Compare(reference, ModelRun.Run(clip, reference, m), m, judge);
+                return FixtureComparison.Compare(reference, ModelRun.Run(clip, reference, m), m, judge, selection);
             }).ToList();
             var subject = new ReportSubject(Path.GetFileName(modelPath), Path.GetFileName(fixturePath),
                 ConfigText: clip.Config.ToString(), Producer: "TorchSharp (clip-verify)");

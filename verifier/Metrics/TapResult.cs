@@ -22,6 +22,13 @@ public sealed record TapResult(
     /// <summary>The shape the candidate had where it differs from <see cref="Shape"/>, else null.</summary>
     public long[]? CandidateShape { get; init; }
 
+    /// <summary>False for a tap left out of a user's <c>--taps</c> selection: neither passed nor failed, "not checked".</summary>
+    public bool Checked { get; init; } = true;
+
+    /// <summary>A tap outside the user's selection: it counts as no failure and is reported "not checked".</summary>
+    public static TapResult NotChecked(string name, string tower, IReadOnlyList<long> shape) =>
+        new(name, tower, [.. shape], null, double.NaN, double.NaN, double.NaN, null, true, null) { Checked = false };
+
     /// <summary>The float32 noise estimate the bound rests on; null where nothing was compared.</summary>
     public Float32Noise? Noise { get; init; }
 }

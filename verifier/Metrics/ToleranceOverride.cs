@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace ClipTools.Verifier.Metrics;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace ClipTools.Verifier.Metrics;
 /// </summary>
 public sealed record ToleranceOverride(string Pattern, Tolerance Tolerance)
 {
-    public bool Matches(string tapName) => Glob(Pattern).IsMatch(tapName);
+    public bool Matches(string tapName) => new TapGlob(Pattern).IsMatch(tapName);
 
     /// <summary>Parses <c>GLOB=ATOL,RTOL</c>, e.g. <c>visual.attnpool=1e-4,1e-3</c>.</summary>
     /// <exception cref="FormatException">No '=', an empty glob, or a bad tolerance.</exception>
@@ -22,7 +20,4 @@ public sealed record ToleranceOverride(string Pattern, Tolerance Tolerance)
         return new ToleranceOverride(text[..split], Tolerance.Parse(text[(split + 1)..]));
     }
 
-    private static Regex Glob(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.CultureInvariant | RegexOptions.Singleline);
 }

@@ -46,7 +46,7 @@ public static class CsvReport
         return
         [
             ReportFormat.Mode(mode), kind, I(index), tap.Name, tap.Tower, string.Join("x", tap.Shape),
-            tap.Passed ? "pass" : "fail", N(tap.Ratio), N(m?.RmsError), N(tap.Torch32RmsError), N(tap.Bound),
+            tap.Checked ? (tap.Passed ? "pass" : "fail") : ReportFormat.NotChecked, N(tap.Ratio), N(m?.RmsError), N(tap.Torch32RmsError), N(tap.Bound),
             N(m?.MaxAbsError), N(m?.MeanAbsError), N(m?.MaxRelativeError), N(m?.AbsErrorP999), N(m?.CosineSimilarity),
             N(m?.SqnrDb), N(m?.ReferenceRms), I(m?.NonFiniteCount), m is null ? "" : string.Join("x", m.Worst.Index),
             N(m?.Worst.Candidate), N(m?.Worst.Reference),

@@ -24,7 +24,7 @@ public static class HtmlReport
             td.num { text-align: right; font-family: monospace; }
             tr.fail td { background: #fde0e0; }
             tr.first td { background: #f8b4b4; font-weight: bold; }
-            .pass { color: #1a7f37; } .fail { color: #c62828; }
+            .pass { color: #1a7f37; } .fail { color: #c62828; } .unchecked { color: #888; }
             pre { background: #f6f8fa; padding: 1em; }
             </style>
 
@@ -105,7 +105,7 @@ public static class HtmlReport
                 html.Append(Num(t is null ? "-" : ReportFormat.Error(t.MinimumAtol)));
                 html.Append(Num(t is null ? "-" : ReportFormat.Error(t.MinimumRtol)));
             }
-            html.Append($"<td class=\"{(tap.Passed ? "pass" : "fail")}\">{ReportFormat.Verdict(tap.Passed)}</td></tr>\n");
+            html.Append($"<td class=\"{(!tap.Checked ? "unchecked" : tap.Passed ? "pass" : "fail")}\">{ReportFormat.Verdict(tap)}</td></tr>\n");
         }
         html.Append("</table>\n");
     }

@@ -24,7 +24,7 @@ namespace ClipTools.Verifier.Reports;
 /// }
 /// TAP = {
 ///   "index": int, "name": str, "tower": str, "shape": [int], "candidate_shape": [int]|null (set on shape mismatch),
-///   "verdict": "pass" | "fail", "reason": str|null,
+///   "verdict": "pass" | "fail" | "not checked", "reason": str|null,
 ///   "ratio": num,               // candidate RMS error / PyTorch float32 RMS error: the headline
 ///   "torch32_rms_error": num, "bound": num,         // the ratio rule's largest passing RMS error
 ///   "metrics": null | {"count": int, "max_abs_error": num, "mean_abs_error": num, "max_rel_error": num,
@@ -154,7 +154,7 @@ public static class JsonReport
         {
             json.WriteNull("candidate_shape");
         }
-        json.WriteString("verdict", tap.Passed ? "pass" : "fail");
+        json.WriteString("verdict", tap.Checked ? (tap.Passed ? "pass" : "fail") : ReportFormat.NotChecked);
         json.WriteString("reason", tap.Reason);
         Number(json, "ratio", tap.Ratio);
         Number(json, "torch32_rms_error", tap.Torch32RmsError);

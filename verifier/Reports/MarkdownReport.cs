@@ -55,7 +55,7 @@ public static class MarkdownReport
     {
         var m = tap.Metrics;
         string Metric(Func<TapMetrics, string> f) => m is null ? "-" : f(m);
-        var verdict = tap.Passed ? "pass" : "**FAIL**";
+        var verdict = !tap.Checked ? ReportFormat.NotChecked : tap.Passed ? "pass" : "**FAIL**";
         return string.Join(" | ",
         [
             $"| {index}", $"`{Cell(tap.Name)}`", tap.Tower, ReportFormat.Shape(tap.Shape), ReportFormat.Ratio(tap.Ratio),

@@ -9,6 +9,11 @@ internal static class ReportFormat
 {
     public static string Verdict(bool passed) => passed ? "pass" : "FAIL";
 
+    /// <summary>A tap's verdict: pass, FAIL, or "not checked" for a tap outside the user's --taps selection.</summary>
+    public static string Verdict(TapResult tap) => tap.Checked ? Verdict(tap.Passed) : NotChecked;
+
+    public const string NotChecked = "not checked";
+
     public static string Mode(RunMode mode) => mode == RunMode.Chained ? "chained" : "isolated";
 
     public static string Shape(IReadOnlyList<long> shape) => MultiIndex.Format(shape);

@@ -77,7 +77,7 @@ public static class TerminalReport
     private static string[] Cells(TapResult tap, bool isFirstDivergence)
     {
         var m = tap.Metrics;
-        var verdict = ReportFormat.Verdict(tap.Passed) + (isFirstDivergence ? "  <- first divergence" : "");
+        var verdict = ReportFormat.Verdict(tap) + (isFirstDivergence ? "  <- first divergence" : "");
         return
         [
             tap.Name,

@@ -14,15 +14,24 @@ public static class FixtureComparison
     public static ModeResults Compare(Fixture fixture, RunResult run, RunMode mode, TapJudge judge) =>
         Compare(fixture, CandidateActivations.From(run), mode, judge, fixture.Outputs.Where(run.Outputs.ContainsKey));
 
+    /// <summary>Judges a run of our model on the taps and outputs of <paramref name="selection"/> (all when null).</summary>
+    public static ModeResults Compare(Fixture fixture, RunResult run, RunMode mode, TapJudge judge, TapSelection? selection) =>
+        Compare(fixture, CandidateActivations.From(run), mode, judge, fixture.Outputs.Where(run.Outputs.ContainsKey), selection);
+
     /// <param name="outputs">the outputs to judge: all the fixture's when null</param>
+    /// <param name="selection">the taps and outputs to check; the others are reported "not checked" (all checked when null)</param>
     public static ModeResults Compare(Fixture fixture, CandidateActivations candidate, RunMode mode, TapJudge judge,
-        IEnumerable<string>? outputs = null)
+        IEnumerable<string>? outputs = null, TapSelection? selection = null)
     {
+        TapResult Check(string name, string tower, string reference, Func<Activation?> activation) =>
+            selection is null || selection.Includes(name)
+                ? Judge(fixture, judge, mode, name, tower, reference, activation())
+                : TapResult.NotChecked(name, tower, fixture.Shape(reference));
         var taps = fixture.Taps
-            .Select(t => Judge(fixture, judge, mode, t.Name, t.Tower, $"tap.{t.Name}", candidate.Tap(t.Name)))
+            .Select(t => Check(t.Name, t.Tower, $"tap.{t.Name}", () => candidate.Tap(t.Name)))
             .ToList();
         var judged = (outputs ?? fixture.Outputs)
-            .Select(o => Judge(fixture, judge, mode, o, OutputTower, $"output.{o}", candidate.Output(o)))
+            .Select(o => Check(o, OutputTower, $"output.{o}", () => candidate.Output(o)))
             .ToList();
         return new ModeResults(mode, taps, judged);
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace ClipTools.Verifier.Tests.Cli;
 
 /// <summary>One tap's line in report.json.</summary>
-public sealed record JsonTap(string Name, string Tower, bool Passed, string? Reason, double? RmsError);
+public sealed record JsonTap(string Name, string Tower, bool Passed, string? Reason, double? RmsError, string Verdict = "");
 
 /// <summary>One mode of report.json.</summary>
 public sealed record JsonMode(string Mode, string? FirstDivergence, IReadOnlyList<JsonTap> Taps, IReadOnlyList<JsonTap> Outputs)
@@ -36,5 +36,6 @@ public sealed record ReportJson(string Verdict, int ExitCode, IReadOnlyList<Json
         t.GetProperty("verdict").GetString() == "pass",
         t.GetProperty("reason").GetString(),
         t.GetProperty("metrics") is { ValueKind: JsonValueKind.Object } metrics
-            && metrics.GetProperty("rms_error") is { ValueKind: JsonValueKind.Number } rms ? rms.GetDouble() : null)).ToList();
+            && metrics.GetProperty("rms_error") is { ValueKind: JsonValueKind.Number } rms ? rms.GetDouble() : null,
+        t.GetProperty("verdict").GetString()!)).ToList();
 }
