@@ -63,6 +63,7 @@ fixtures: deps
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
 	$(PYTHON) fixtures/verifier/make_dump_fixtures.py
 	$(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
+	$(PYTHON) fixtures/activation/make_activation_fixtures.py
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py
 	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py
@@ -78,6 +79,7 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/hostile/make_hostile.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/make_metric_fixtures.py fixtures/verifier/make_dump_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
+	$(PYTHON) fixtures/activation/make_activation_fixtures.py --check
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py --check
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py --check
 	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py --check
