@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using ClipTools.Checkpoints.Formats;
 
 [assembly: InternalsVisibleTo("Converter.Tests")]
@@ -11,7 +10,8 @@ namespace ClipTools.Converter.Writers;
 /// next to the destination (same directory, so the final rename stays on one file system), which is flushed to
 /// disk, read back with the format's reader and compared tensor by tensor (dtype, shape, checksum of the bytes)
 /// with what the writer meant to write, and only then renamed over the destination. On any failure the temporary
-/// file is deleted and an existing destination is left as it was.
+/// file is deleted and an existing destination is left as it was; <see cref="TemporaryOutput"/> names, locks and
+/// cleans up the temporary (signals, stale ones of killed runs, a second writer of the same output).
 /// </summary>
 public static class OutputFile
 {
@@ -22,45 +22,25 @@ public static class OutputFile
     internal static OutputSummary Write(string destination, ITensorFileWriter writer, IReadOnlyList<TensorEntry> tensors, Action<string>? beforeReadBack)
     {
         var target = Path.GetFullPath(destination);
-        var directory = Path.GetDirectoryName(target)!;
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
-        try
+        using var temporary = TemporaryOutput.Create(target);
+        IReadOnlyList<WrittenTensor> written;
+        long length;
+        string sha256;
+        // Unbuffered: the pipeline hands the file whole 1 MiB blocks, hashed on the way (HashingPipeline). Shared
+        // with the temporary's lock holder (see TemporaryOutput).
+        using (var stream = new FileStream(temporary.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 0))
         {
-            IReadOnlyList<WrittenTensor> written;
-            long length;
-            string sha256;
-            // Unbuffered: the pipeline hands the file whole 1 MiB blocks, hashed on the way (HashingPipeline).
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            using (var pipeline = new HashingPipeline(stream))
             {
-                using (var pipeline = new HashingPipeline(stream))
-                {
-                    written = writer.Write(pipeline, tensors);
-                    (length, sha256) = pipeline.Complete();
-                }
-                stream.Flush(flushToDisk: true);
+                written = writer.Write(pipeline, tensors);
+                (length, sha256) = pipeline.Complete();
             }
-            beforeReadBack?.Invoke(temporary);
-            Verify(temporary, writer.Format, written, length);
-            File.Move(temporary, target, overwrite: true);
-            return new OutputSummary(target, writer.Format, written, length, sha256);
+            stream.Flush(flushToDisk: true);
         }
-        catch
-        {
-            DeleteQuietly(temporary);
-            throw;
-        }
-    }
-
-    // The original failure is what the caller needs to see, not a second one from the clean-up.
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
+        beforeReadBack?.Invoke(temporary.Path);
+        Verify(temporary.Path, writer.Format, written, length);
+        temporary.MoveToTarget();
+        return new OutputSummary(target, writer.Format, written, length, sha256);
     }
 
     /// <summary>

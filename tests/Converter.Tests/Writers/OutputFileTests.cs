@@ -71,7 +71,7 @@ public sealed class OutputFileTests : IDisposable
         // The last byte of the file is tensor data in all three formats except the pickle's STOP; flip one inside 'c'.
         var e = Assert.Throws<OutputException>(() => OutputFile.Write(scratch.File(file), WriterFor(file), SomeTensors(), temporary =>
         {
-            using var stream = File.Open(temporary, FileMode.Open, FileAccess.ReadWrite);
+            using var stream = File.Open(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite); // beside the lock holder (TemporaryOutput)
             stream.Position = stream.Length - 1000;
             var b = stream.ReadByte();
             stream.Position--;
@@ -89,7 +89,7 @@ public sealed class OutputFileTests : IDisposable
     {
         var e = Assert.Throws<OutputException>(() => OutputFile.Write(scratch.File(file), WriterFor(file), SomeTensors(), temporary =>
         {
-            using var stream = File.Open(temporary, FileMode.Open, FileAccess.ReadWrite);
+            using var stream = File.Open(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite); // beside the lock holder (TemporaryOutput)
             stream.SetLength(stream.Length - 10);
         }));
 
