@@ -19,7 +19,7 @@ PREFIX ?= $(HOME)/.local
 REPOSITORY_URL ?= $(shell git remote get-url origin 2>/dev/null)
 PACK_PROJECTS := checkpoints/Checkpoints.csproj clipmodel/ClipModel.csproj converter/Converter.csproj verifier/Verifier.csproj
 
-.PHONY: all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench
+.PHONY: fuzz all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench
 
 all: build
 
@@ -103,6 +103,12 @@ pack: deps
 # What a user outside the repository meets: the tool installed from the package, a console app on the library package.
 pack-check: deps
 	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
+
+# Mutation fuzzer over every reader and the conversion pipeline, seeded from the committed fixtures (docs/security.md).
+SECONDS ?= 60
+fuzz:
+	$(DOTNET) build fuzz/Fuzz.csproj -c $(CONFIG) -nologo -v q
+	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(SECONDS)
 
 format:
 	$(DOTNET) format ClipTools.sln

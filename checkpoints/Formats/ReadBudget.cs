@@ -13,7 +13,7 @@ public sealed class ReadBudget
     /// <summary>Allowance every file gets on top of the per-byte ones: headers, small pickles, fixed structures.</summary>
     public const long FixedBytes = 64L << 20;
 
-    public const long FixedVisits = 100_000;
+    public const long FixedVisits = 10_000;
 
     /// <summary>Memory and declared tensor bytes allowed per byte of file.</summary>
     public const long BytesPerFileByte = 2;

@@ -81,7 +81,7 @@ public sealed class StateDictWalker(
         {
             // A container shared at several places is walked at each (its tensors have one name per place), so the
             // walk is bounded by the budget, not by the depth: 48 levels of a list holding itself twice are 2^48 paths.
-            budget.ChargeVisit(place with { Key = prefix.TrimEnd('.') });
+            budget.ChargeVisit(place);
             var name = prefix + key;
             if (isTensor(item))
             {

@@ -141,7 +141,7 @@ public static class TorchZipReader
             var state = new HashSet<string>(info.Parameters.Concat(info.Buffers), StringComparer.Ordinal);
             foreach (var name in info.Parameters.Concat(info.Buffers))
             {
-                budget.ChargeVisit(place with { Key = prefix + name });
+                budget.ChargeVisit(place);
                 obj.TryGetValue(name, out var v);
                 if (v is TorchTensorRef t)
                 {
@@ -159,7 +159,7 @@ public static class TorchZipReader
             foreach (var name in rest)
             {
                 // A module shared at several places is walked at each, so the budget bounds the paths (2^depth).
-                budget.ChargeVisit(place with { Key = prefix + name });
+                budget.ChargeVisit(place);
                 var v = obj[name];
                 if (v is ClassDict child && child.ClassName.StartsWith("__torch__.", StringComparison.Ordinal))
                 {
