@@ -1,5 +1,6 @@
 using ClipTools.Checkpoints.Families;
 using ClipTools.Checkpoints.Formats;
+using TorchSharp;
 
 namespace ClipTools.Model;
 
@@ -21,4 +22,30 @@ public static class FamilyModels
             : throw new CheckpointFormatException($"no TorchSharp model for family '{family}' (known: {string.Join(", ", All.Keys)})");
 
     public static IDualEncoder Build(IModelConfig config) => For(config.Family).Build(config);
+
+    /// <summary>
+    /// <paramref name="model"/> rebuilt with <paramref name="variant"/>'s mistakes: same config, a copy of its weights
+    /// in its float type, in eval mode. Null when the family builds no variants.
+    /// </summary>
+    public static IDualEncoder? Variant(IDualEncoder model, ModelVariant variant)
+    {
+        if (For(model.Config.Family) is not IVariantFamilyModel family)
+        {
+            return null;
+        }
+        var copy = family.Build(model.Config, variant);
+        try
+        {
+            using var noGrad = torch.no_grad();
+            copy.Module.to(model.Module.parameters().First().dtype);
+            copy.Module.load_state_dict(model.Module.state_dict(), strict: true);
+            copy.Module.eval();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ClipTools.Model;
 using static TorchSharp.torch;
 
 namespace ClipTools.Families.Official;
@@ -11,6 +12,7 @@ namespace ClipTools.Families.Official;
 public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
 {
     private readonly long _heads;
+    private readonly AttentionScale _scale;
 
     private readonly Parameter positional_embedding;   // [H*W + 1, C]
     private readonly Linear k_proj;
@@ -18,9 +20,11 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
     private readonly Linear v_proj;
     private readonly Linear c_proj;
 
-    public AttentionPool2d(long spacialDim, long embedDim, long heads, long outputDim) : base(nameof(AttentionPool2d))
+    public AttentionPool2d(long spacialDim, long embedDim, long heads, long outputDim,
+        AttentionScale scale = AttentionScale.InverseSqrtHeadWidth) : base(nameof(AttentionPool2d))
     {
         _heads = heads;
+        _scale = scale;
         positional_embedding = new Parameter(randn(spacialDim * spacialDim + 1, embedDim) / Math.Sqrt(embedDim));
         k_proj = nn.Linear(embedDim, embedDim);
         q_proj = nn.Linear(embedDim, embedDim);
@@ -38,7 +42,7 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
         tokens = cat([tokens.mean([1], keepdim: true), tokens], 1);           // [N, HW+1, C]
         tokens = tokens + positional_embedding.to(tokens.dtype);              // [N, HW+1, C]
         var query = q_proj.call(tokens.narrow(1, 0, 1));                      // [N, 1, C]
-        var pooled = HeadAttention.Attend(query, k_proj.call(tokens), v_proj.call(tokens), _heads, null);
+        var pooled = HeadAttention.Attend(query, k_proj.call(tokens), v_proj.call(tokens), _heads, null, _scale);
         var result = c_proj.call(pooled).squeeze(1);                          // [N, output width]
         return result.MoveToOuterDisposeScope();
     }

@@ -35,17 +35,19 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     [Tap]
     private readonly Sequential? downsample;
 
-    public Bottleneck(long inplanes, long planes, int stride) : base(nameof(Bottleneck))
+    /// <param name="bnEps">every BatchNorm's epsilon: PyTorch's default 1e-5 in CLIP</param>
+    public Bottleneck(long inplanes, long planes, int stride, double bnEps = ModifiedResNet.DefaultBatchNormEps)
+        : base(nameof(Bottleneck))
     {
         conv1 = nn.Conv2d(inplanes, planes, 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
+        bn1 = nn.BatchNorm2d(planes, eps: bnEps);
         relu1 = nn.ReLU();
         conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
+        bn2 = nn.BatchNorm2d(planes, eps: bnEps);
         relu2 = nn.ReLU();
         avgpool = stride > 1 ? nn.AvgPool2d(stride) : nn.Identity();
         conv3 = nn.Conv2d(planes, planes * Expansion, 1, bias: false);
-        bn3 = nn.BatchNorm2d(planes * Expansion);
+        bn3 = nn.BatchNorm2d(planes * Expansion, eps: bnEps);
         relu3 = nn.ReLU();
         if (stride > 1 || inplanes != planes * Expansion)
         {
@@ -53,7 +55,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
             downsample = nn.Sequential(
                 ("-1", nn.AvgPool2d(stride)),
                 ("0", nn.Conv2d(inplanes, planes * Expansion, 1, bias: false)),
-                ("1", nn.BatchNorm2d(planes * Expansion)));
+                ("1", nn.BatchNorm2d(planes * Expansion, eps: bnEps)));
         }
         RegisterComponents();
     }

@@ -10,7 +10,8 @@ namespace ClipTools.Families.Official;
 /// <summary>
 /// OpenAI's CLIP: an image tower (<see cref="ModifiedResNet"/> or <see cref="VisionTransformer"/>) and a causal text
 /// transformer pooled at the end-of-text token, both projected into one embedding space. Parameter names and
-/// shapes are those of the official state dict.
+/// shapes are those of the official state dict. A <see cref="ModelVariant"/> builds it with classic porting mistakes
+/// instead (for the diagnosis's what-if runs); the default is the model itself.
 /// </summary>
 public sealed class Clip : nn.Module, IDualEncoder
 {
@@ -23,26 +24,36 @@ public sealed class Clip : nn.Module, IDualEncoder
     private readonly Embedding token_embedding;
     [Tap]
     private readonly LayerNorm ln_final;
+    private readonly TextPooling _pooling;
 
-    public Clip(ClipConfig config) : base(nameof(Clip))
+    public Clip(ClipConfig config) : this(config, ModelVariant.Faithful)
+    {
+    }
+
+    public Clip(ClipConfig config, ModelVariant variant) : base(nameof(Clip))
     {
         Config = config;
+        Variant = variant;
         visual = config.IsResNet
             ? new ModifiedResNet(config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution,
-                config.VisionWidth)
+                config.VisionWidth, variant)
             : new VisionTransformer(config.ImageResolution, config.VisionPatchSize!.Value, config.VisionWidth,
-                config.VisionLayers[0], config.VisionHeads, config.EmbedDim, config.Activation);
+                config.VisionLayers[0], config.VisionHeads, config.EmbedDim, config.Activation, variant);
         transformer = new Transformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads,
-            causal: true, config.Activation);
+            causal: variant.TextCausalMask ?? true, config.Activation, variant);
         token_embedding = nn.Embedding(config.VocabSize, config.TransformerWidth);
         positional_embedding = new Parameter(0.01 * randn(config.ContextLength, config.TransformerWidth));
-        ln_final = new LayerNorm(config.TransformerWidth);
+        ln_final = new LayerNorm(config.TransformerWidth, variant.LayerNormEps ?? LayerNorm.DefaultEps);
+        _pooling = variant.TextPooling ?? TextPooling.EndOfText;
         text_projection = new Parameter(randn(config.TransformerWidth, config.EmbedDim) / Math.Sqrt(config.TransformerWidth));
         logit_scale = new Parameter(tensor(Math.Log(1 / 0.07), ScalarType.Float32));
         RegisterComponents();
     }
 
     public ClipConfig Config { get; }
+
+    /// <summary>The porting mistakes this model was built with; <see cref="ModelVariant.Faithful"/> for CLIP itself.</summary>
+    public ModelVariant Variant { get; }
 
     IModelConfig IDualEncoder.Config => Config;
 
@@ -101,9 +112,24 @@ public sealed class Clip : nn.Module, IDualEncoder
     private Tensor PoolText(Tensor x, Tensor text)
     {
         x = ln_final.call(x);                         // [T, C, D]
-        var eot = text.argmax(-1).view(-1, 1, 1).expand(-1, 1, x.shape[2]);    // [T, 1, D]
+        var eot = PooledPositions(text).view(-1, 1, 1).expand(-1, 1, x.shape[2]);  // [T, 1, D]
         var pooled = x.gather(1, eot).squeeze(1);                              // [T, D]
         return pooled.matmul(text_projection);                                 // [T, E]
+    }
+
+    /// <returns>[T]: the position pooled in each row; CLIP's is the end-of-text token, the row's largest id</returns>
+    private Tensor PooledPositions(Tensor text)
+    {
+        var last = text.shape[1] - 1;
+        return _pooling switch
+        {
+            TextPooling.EndOfText => text.argmax(-1),
+            TextPooling.BeforeEndOfText => text.argmax(-1).sub(1).clamp_min(0),
+            TextPooling.AfterEndOfText => text.argmax(-1).add(1).clamp_max(last),
+            TextPooling.FirstPosition => zeros(text.shape[0], ScalarType.Int64),
+            TextPooling.LastPosition => full(text.shape[0], last, ScalarType.Int64),
+            _ => throw new InvalidOperationException($"unknown text pooling {_pooling}"),
+        };
     }
 
     /// <summary>Cosine similarities scaled by exp(logit_scale).</summary>

@@ -1,3 +1,4 @@
+using ClipTools.Model;
 using static TorchSharp.torch;
 
 namespace ClipTools.Families.Official;
@@ -10,15 +11,17 @@ internal static class HeadAttention
     /// <param name="v">[N, Lk, D]</param>
     /// <param name="heads">the number of attention heads D is split into</param>
     /// <param name="mask">added to the scores, [Lq, Lk], or null</param>
+    /// <param name="scale">what the scores are scaled by: CLIP's 1/sqrt(head width) unless a variant says otherwise</param>
     /// <returns>[N, Lq, D]</returns>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, long heads, Tensor? mask)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, long heads, Tensor? mask,
+        AttentionScale scale = AttentionScale.InverseSqrtHeadWidth)
     {
         var (n, lq, d) = (q.shape[0], q.shape[1], q.shape[2]);
         var lk = k.shape[1];
         var headDim = d / heads;
         using var scope = NewDisposeScope();
         // Scale q before the product, as PyTorch's multi-head attention does.
-        var qh = q.view(n, lq, heads, headDim).transpose(1, 2) / Math.Sqrt(headDim);  // [N, H, Lq, hd]
+        var qh = q.view(n, lq, heads, headDim).transpose(1, 2) / Divisor(scale, headDim, d); // [N, H, Lq, hd]
         var kh = k.view(n, lk, heads, headDim).transpose(1, 2);                        // [N, H, Lk, hd]
         var vh = v.view(n, lk, heads, headDim).transpose(1, 2);                        // [N, H, Lk, hd]
         var scores = qh.matmul(kh.transpose(-2, -1));                                  // [N, H, Lq, Lk]
@@ -30,4 +33,14 @@ internal static class HeadAttention
         var heads_out = weights.matmul(vh);                                            // [N, H, Lq, hd]
         return heads_out.transpose(1, 2).reshape(n, lq, d).MoveToOuterDisposeScope(); // [N, Lq, D]
     }
+
+    /// <summary>q is divided by this (a division, as PyTorch does, not a multiplication by the inverse).</summary>
+    private static double Divisor(AttentionScale scale, long headDim, long width) => scale switch
+    {
+        AttentionScale.InverseSqrtHeadWidth => Math.Sqrt(headDim),
+        AttentionScale.InverseSqrtWidth => Math.Sqrt(width),
+        AttentionScale.InverseHeadWidth => headDim,
+        AttentionScale.None => 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(scale), scale, "unknown attention scale"),
+    };
 }

@@ -7,15 +7,19 @@ namespace ClipTools.Families.Official;
 /// <summary>LayerNorm that always normalises in at least float32, so a float16 model keeps CLIP's precision.</summary>
 public sealed class LayerNorm : nn.Module<Tensor, Tensor>
 {
-    private const double Eps = 1e-5;
+    /// <summary>PyTorch's default, which CLIP keeps.</summary>
+    public const double DefaultEps = 1e-5;
+
     private readonly long[] _shape;
+    private readonly double _eps;
 
     private readonly Parameter weight;
     private readonly Parameter bias;
 
-    public LayerNorm(long width) : base(nameof(LayerNorm))
+    public LayerNorm(long width, double eps = DefaultEps) : base(nameof(LayerNorm))
     {
         _shape = [width];
+        _eps = eps;
         weight = new Parameter(ones(width));
         bias = new Parameter(zeros(width));
         RegisterComponents();
@@ -25,11 +29,11 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     {
         if (x.dtype is ScalarType.Float32 or ScalarType.Float64)
         {
-            return nn.functional.layer_norm(x, _shape, weight, bias, Eps);
+            return nn.functional.layer_norm(x, _shape, weight, bias, _eps);
         }
         using var scope = NewDisposeScope();
         var y = nn.functional.layer_norm(x.to(ScalarType.Float32), _shape,
-            weight.to(ScalarType.Float32), bias.to(ScalarType.Float32), Eps);
+            weight.to(ScalarType.Float32), bias.to(ScalarType.Float32), _eps);
         return y.to(x.dtype).MoveToOuterDisposeScope();
     }
 }

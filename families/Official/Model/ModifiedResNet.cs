@@ -43,17 +43,22 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
     [Tap]
     private readonly AttentionPool2d attnpool;
 
-    public ModifiedResNet(IReadOnlyList<int> layers, long outputDim, long heads, int inputResolution, long width)
+    /// <summary>PyTorch's BatchNorm2d default, which CLIP keeps.</summary>
+    public const double DefaultBatchNormEps = 1e-5;
+
+    public ModifiedResNet(IReadOnlyList<int> layers, long outputDim, long heads, int inputResolution, long width,
+        ModelVariant variant)
         : base(nameof(ModifiedResNet))
     {
+        var bnEps = variant.BatchNormEps ?? DefaultBatchNormEps;
         conv1 = nn.Conv2d(3, width / 2, 3, stride: 2, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(width / 2);
+        bn1 = nn.BatchNorm2d(width / 2, eps: bnEps);
         relu1 = nn.ReLU();
         conv2 = nn.Conv2d(width / 2, width / 2, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(width / 2);
+        bn2 = nn.BatchNorm2d(width / 2, eps: bnEps);
         relu2 = nn.ReLU();
         conv3 = nn.Conv2d(width / 2, width, 3, padding: 1, bias: false);
-        bn3 = nn.BatchNorm2d(width);
+        bn3 = nn.BatchNorm2d(width, eps: bnEps);
         relu3 = nn.ReLU();
         avgpool = nn.AvgPool2d(2);
 
@@ -62,7 +67,7 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
         {
             var stage = Enumerable.Range(0, blocks).Select(i =>
             {
-                var block = new Bottleneck(inplanes, planes, i == 0 ? stride : 1);
+                var block = new Bottleneck(inplanes, planes, i == 0 ? stride : 1, bnEps);
                 inplanes = planes * Bottleneck.Expansion;
                 return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), (nn.Module<Tensor, Tensor>)block);
             }).ToList();
@@ -73,7 +78,8 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
         layer3 = Stage(width * 4, layers[2], 2);
         layer4 = Stage(width * 8, layers[3], 2);
 
-        attnpool = new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim);
+        attnpool = new AttentionPool2d(inputResolution / 32, width * 32, heads, outputDim,
+            variant.AttentionScale ?? AttentionScale.InverseSqrtHeadWidth);
         RegisterComponents();
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ClipTools.Model;
 using static TorchSharp.torch;
 
 namespace ClipTools.Families.Official;
@@ -12,15 +13,18 @@ public sealed class MultiheadAttention : nn.Module<Tensor, Tensor>
 {
     private readonly long _heads;
     private readonly bool _causal;
+    private readonly AttentionScale _scale;
 
     private readonly Parameter in_proj_weight;   // [3D, D]
     private readonly Parameter in_proj_bias;     // [3D]
     private readonly Linear out_proj;
 
-    public MultiheadAttention(long width, long heads, bool causal) : base(nameof(MultiheadAttention))
+    public MultiheadAttention(long width, long heads, bool causal, AttentionScale scale = AttentionScale.InverseSqrtHeadWidth)
+        : base(nameof(MultiheadAttention))
     {
         _heads = heads;
         _causal = causal;
+        _scale = scale;
         in_proj_weight = new Parameter(empty(3 * width, width));
         in_proj_bias = new Parameter(zeros(3 * width));
         out_proj = nn.Linear(width, width);
@@ -35,7 +39,7 @@ public sealed class MultiheadAttention : nn.Module<Tensor, Tensor>
         var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);  // 3 x [N, L, D]
         var length = x.shape[1];
         using var mask = _causal ? CausalMask(length, x.dtype) : null;
-        var attended = HeadAttention.Attend(qkv[0], qkv[1], qkv[2], _heads, mask);
+        var attended = HeadAttention.Attend(qkv[0], qkv[1], qkv[2], _heads, mask, _scale);
         return out_proj.call(attended).MoveToOuterDisposeScope();
     }
 

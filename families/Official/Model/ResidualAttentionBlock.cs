@@ -1,4 +1,5 @@
 using TorchSharp;
+using ClipTools.Model;
 using ClipTools.Model.Taps;
 using static TorchSharp.torch;
 
@@ -15,12 +16,14 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     [Tap]
     private readonly LayerNorm ln_2;
 
-    public ResidualAttentionBlock(long width, long heads, bool causal, ClipActivation activation) : base(nameof(ResidualAttentionBlock))
+    public ResidualAttentionBlock(long width, long heads, bool causal, ClipActivation activation, ModelVariant variant)
+        : base(nameof(ResidualAttentionBlock))
     {
-        attn = new MultiheadAttention(width, heads, causal);
-        ln_1 = new LayerNorm(width);
-        mlp = new Mlp(width, activation);
-        ln_2 = new LayerNorm(width);
+        var eps = variant.LayerNormEps ?? LayerNorm.DefaultEps;
+        attn = new MultiheadAttention(width, heads, causal, variant.AttentionScale ?? AttentionScale.InverseSqrtHeadWidth);
+        ln_1 = new LayerNorm(width, eps);
+        mlp = new Mlp(width, activation, variant);
+        ln_2 = new LayerNorm(width, eps);
         RegisterComponents();
     }
 

@@ -12,11 +12,12 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     [TapEach]
     private readonly Sequential resblocks;
 
-    public Transformer(long width, int layers, long heads, bool causal, ClipActivation activation) : base(nameof(Transformer))
+    public Transformer(long width, int layers, long heads, bool causal, ClipActivation activation, ModelVariant variant)
+        : base(nameof(Transformer))
     {
         resblocks = nn.Sequential(Enumerable.Range(0, layers)
             .Select(i => (i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                (nn.Module<Tensor, Tensor>)new ResidualAttentionBlock(width, heads, causal, activation))));
+                (nn.Module<Tensor, Tensor>)new ResidualAttentionBlock(width, heads, causal, activation, variant))));
         RegisterComponents();
     }
 

@@ -24,17 +24,18 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private readonly Parameter proj;                   // [W, E]
 
     public VisionTransformer(int inputResolution, int patchSize, long width, int layers, long heads, long outputDim,
-        ClipActivation activation)
+        ClipActivation activation, ModelVariant variant)
         : base(nameof(VisionTransformer))
     {
+        var eps = variant.LayerNormEps ?? LayerNorm.DefaultEps;
         var grid = inputResolution / patchSize;
         var scale = 1.0 / Math.Sqrt(width);
         conv1 = nn.Conv2d(3, width, patchSize, stride: patchSize, bias: false);
         class_embedding = new Parameter(scale * randn(width));
         positional_embedding = new Parameter(scale * randn(grid * grid + 1, width));
-        ln_pre = new LayerNorm(width);
-        transformer = new Transformer(width, layers, heads, causal: false, activation);
-        ln_post = new LayerNorm(width);
+        ln_pre = new LayerNorm(width, eps);
+        transformer = new Transformer(width, layers, heads, causal: variant.ImageCausalMask ?? false, activation, variant);
+        ln_post = new LayerNorm(width, eps);
         proj = new Parameter(scale * randn(width, outputDim));
         RegisterComponents();
     }
