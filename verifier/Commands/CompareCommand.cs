@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Converter.Cli;
+using ClipTools.Verifier.Diagnosis;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
@@ -32,8 +33,10 @@ internal static class CompareCommand
             using var reference = Fixture.Open(fixturePath);
             progress.Step($"reading and judging {Path.GetFileName(candidatePath)}");
             using var dump = TensorFile.Open(candidatePath);
-            var results = FixtureComparison.Compare(reference, CandidateActivations.FromDump(dump), RunMode.Chained, new TapJudge(rule),
+            var activations = CandidateActivations.FromDump(dump);
+            var results = FixtureComparison.Compare(reference, activations, RunMode.Chained, new TapJudge(rule),
                 selection: judgement.Selection(parse, reference));
+            results = Diagnoser.Default.Annotate(results, reference, activations, model: null, ModelRole.Reference);
             var subject = new ReportSubject(Path.GetFileName(candidatePath), Path.GetFileName(fixturePath),
                 ConfigText: reference.Config.ToString(), Producer: "dump (clip-verify compare)");
             progress.Dispose();

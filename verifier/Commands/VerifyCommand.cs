@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ClipTools.Converter.Cli;
 using ClipTools.Model;
+using ClipTools.Verifier.Diagnosis;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
@@ -50,7 +51,11 @@ internal static class VerifyCommand
             var results = modes.Select(m =>
             {
                 progress.Step($"{ReportFormat.Mode(m)} run and judgement of {reference.Taps.Count} taps");
-                return FixtureComparison.Compare(reference, ModelRun.Run(clip, reference, m), m, judge, selection);
+                var run = ModelRun.Run(clip, reference, m);
+                var candidate = CandidateActivations.From(run);
+                var judged = FixtureComparison.Compare(reference, run, m, judge, selection);
+                // The model is the candidate here: a detector may replay its failing stage with an alternative.
+                return Diagnoser.Default.Annotate(judged, reference, candidate, clip, ModelRole.Candidate);
             }).ToList();
             var subject = new ReportSubject(Path.GetFileName(modelPath), Path.GetFileName(fixturePath),
                 ConfigText: clip.Config.ToString(), Producer: "TorchSharp (clip-verify)");

@@ -1,3 +1,4 @@
+using ClipTools.Verifier.Diagnosis;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Runner;
 
@@ -24,4 +25,10 @@ public sealed record ModeResults(RunMode Mode, IReadOnlyList<TapResult> Taps, IR
     public int FailedCount => Taps.Count(t => !t.Passed) + Outputs.Count(o => !o.Passed);
 
     public IEnumerable<TapResult> All => Taps.Concat(Outputs);
+
+    /// <summary>
+    /// The likely cause of <see cref="FirstDivergence"/> (verifier/Diagnosis), set by <see cref="Diagnoser"/> when
+    /// the mode failed; null when it passed or was not diagnosed. It annotates, never changes a verdict.
+    /// </summary>
+    public FaultDiagnosis? Diagnosis { get; init; }
 }
