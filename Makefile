@@ -62,6 +62,7 @@ fixtures: deps
 	$(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
 	$(PYTHON) fixtures/verifier/make_dump_fixtures.py
+	$(PYTHON) fixtures/verifier/faults/make_fault_fixtures.py
 	$(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/activation/make_activation_fixtures.py
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py
@@ -78,6 +79,7 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/hostile/make_hostile.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/make_metric_fixtures.py fixtures/verifier/make_dump_fixtures.py
+	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/faults/make_fault_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/activation/make_activation_fixtures.py --check
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py --check
