@@ -19,7 +19,7 @@ PREFIX ?= $(HOME)/.local
 REPOSITORY_URL ?= $(shell git remote get-url origin 2>/dev/null)
 PACK_PROJECTS := checkpoints/Checkpoints.csproj clipmodel/ClipModel.csproj converter/Converter.csproj verifier/Verifier.csproj
 
-.PHONY: fuzz all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench
+.PHONY: fuzz all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench judge-bench
 
 all: build
 
@@ -130,3 +130,11 @@ bench: deps
 	$(DOTNET) build bench/PyBridgeBench/PyBridgeBench.csproj -c Release -nologo -v q
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/make_checkpoints.py RN50 ViT-B/32 ViT-L/14
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/run_bench.py $(BENCH_ARGS)
+
+# Not part of CI: does the judgement hold on unseen models? Random tiny CLIPs from the PyTorch reference, dumped,
+# converted and verified (false FAILs must be 0), and every fault of fixtures/reference/faults.py judged by
+# clip-verify compare; writes the judge-bench section of docs/judgement.md. See bench/judge/judge_bench.py.
+judge-bench: deps
+	$(DOTNET) build converter/Converter.csproj -c Release -nologo -v q
+	$(DOTNET) build verifier/Verifier.csproj -c Release -nologo -v q
+	$(PYTHON) bench/judge/judge_bench.py $(JUDGE_BENCH_ARGS)
