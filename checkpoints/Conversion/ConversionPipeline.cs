@@ -34,7 +34,7 @@ public static class ConversionPipeline
         var metadata = CheckpointMetadata.Gather(input, sourcePath, options);
         if (metadata.TryGetValue(ModelMetadata.Family, out var named) && named != family.Name)
         {
-            throw new CheckpointFormatException($"the metadata says family '{named}' but the keys are {family.Name}'s ({layout.Name} layout)");
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"the metadata says family '{named}' but the keys are {family.Name}'s ({layout.Name} layout)");
         }
         metadata[ModelMetadata.Layout] = layout.Name;
         var mapping = LayoutMapper.ToCanonical(layout, entries);

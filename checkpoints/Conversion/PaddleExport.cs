@@ -20,7 +20,7 @@ public sealed record PaddleExport(
         // The port is OpenAI's CLIP with QuickGELU: nothing else would run in it.
         if (model is not ClipConfig { Activation: ClipActivation.QuickGelu } config)
         {
-            throw new CheckpointFormatException($"the Paddle port runs only OpenAI's CLIP with QuickGELU, not {model.Family} ({model})");
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"the Paddle port runs only OpenAI's CLIP with QuickGELU, not {model.Family} ({model})");
         }
         var mapping = LayoutMapper.FromCanonical(PaddleLayout.Layout, canonical);
         if (mapping.Unmatched.Count > 0)
