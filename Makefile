@@ -37,7 +37,6 @@ build: deps
 test: build fixtures-check
 	$(DOTNET) format ClipTools.sln --verify-no-changes --no-restore
 	$(DOTNET) test ClipTools.sln -c $(CONFIG) --no-build -nologo
-	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(FUZZ_SMOKE_SECONDS) 1
 	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
 
 demo: build
@@ -66,6 +65,7 @@ fixtures: deps
 	$(PYTHON) fixtures/verifier/faults/make_fault_fixtures.py
 	$(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/activation/make_activation_fixtures.py
+	$(PYTHON) fixtures/huggingface/make_hf_fixtures.py
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py
 	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py
@@ -83,6 +83,7 @@ fixtures-check: deps
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/verifier/faults/make_fault_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/tutorial/make_tutorial_fixtures.py
 	$(PYTHON) fixtures/activation/make_activation_fixtures.py --check
+	$(PYTHON) fixtures/huggingface/make_hf_fixtures.py --check
 	$(PYTHON) fixtures/tokenizer/make_unicode_tables.py --check
 	$(PYTHON) fixtures/tokenizer/make_tokenizer_fixtures.py --check
 	$(PYTHON) fixtures/preprocessing/make_preprocessing_fixtures.py --check
@@ -108,13 +109,10 @@ pack-check: deps
 	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
 
 # Mutation fuzzer over every reader and the conversion pipeline, seeded from the committed fixtures (docs/security.md).
-# `make test` runs a smoke of FUZZ_SMOKE_SECONDS with a fixed seed; `make fuzz SECONDS=600 [SEED=n]` a campaign.
 SECONDS ?= 60
-SEED ?=
-FUZZ_SMOKE_SECONDS ?= 45
 fuzz:
 	$(DOTNET) build fuzz/Fuzz.csproj -c $(CONFIG) -nologo -v q
-	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(SECONDS) $(SEED)
+	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(SECONDS)
 
 format:
 	$(DOTNET) format ClipTools.sln

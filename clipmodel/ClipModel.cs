@@ -11,7 +11,12 @@ namespace ClipTools.Model;
 /// <param name="Activation">
 /// <c>quick_gelu</c> or <c>gelu</c>, for an OpenAI-layout checkpoint that does not say which it uses (as <c>--act</c>)
 /// </param>
-public sealed record ClipModelOptions(ScalarType DType = ScalarType.Float32, string? Activation = null);
+/// <param name="Metadata">
+/// what the shapes cannot tell, as <c>--meta KEY=VALUE</c> (the family's <c>MetadataKeys</c>: the tutorial family's
+/// <c>num_heads</c>, the official <c>vision_heads</c>...); disagreeing with the checkpoint's own metadata is an error
+/// </param>
+public sealed record ClipModelOptions(ScalarType DType = ScalarType.Float32, string? Activation = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>
 /// Loads a CLIP model of any registered family from any checkpoint the converter reads (released TorchScript
@@ -35,7 +40,7 @@ public static class ClipModel
     {
         options ??= new ClipModelOptions();
         using var input = CheckpointFile.Read(path);
-        var conversion = ConversionPipeline.Run(input, new ConversionOptions(DType: OutputDType.Keep, Activation: options.Activation), path);
+        var conversion = ConversionPipeline.Run(input, new ConversionOptions(DType: OutputDType.Keep, Activation: options.Activation, Metadata: options.Metadata), path);
         var model = FamilyModels.Build(conversion.Config);
         try
         {

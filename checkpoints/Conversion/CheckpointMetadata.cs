@@ -22,7 +22,7 @@ public static class CheckpointMetadata
         {
             if (gathered.TryGetValue(key, out var known) && known.Value != value)
             {
-                throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{key}: {known.From} says '{known.Value}' but {from} says '{value}'");
+                throw new CheckpointFormatException($"{key}: {known.From} says '{known.Value}' but {from} says '{value}'");
             }
             gathered.TryAdd(key, (value, from));
         }
@@ -51,6 +51,10 @@ public static class CheckpointMetadata
         if (options.Activation is { } act)
         {
             Add("activation", act, "--act");
+        }
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
+        {
+            Add(key, value, $"--meta {key}");
         }
         return gathered.ToDictionary(g => g.Key, g => g.Value.Value, StringComparer.Ordinal);
     }
@@ -91,7 +95,7 @@ public static class CheckpointMetadata
             {
                 if (value.ValueKind != JsonValueKind.String)
                 {
-                    throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{Path.GetFileName(sidecar)}: '{key}' is not a string");
+                    throw new CheckpointFormatException($"{Path.GetFileName(sidecar)}: '{key}' is not a string");
                 }
                 yield return (key, value.GetString()!, Path.GetFileName(sidecar));
             }
@@ -100,14 +104,28 @@ public static class CheckpointMetadata
         if (File.Exists(huggingFace) && ReadJsonObject(huggingFace) is var config
             && config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "clip")
         {
-            // CLIPConfig keeps one per tower; older single-tower configs have it at the top.
-            foreach (var (section, act) in new[] { "text_config", "vision_config", "" }
-                .Select(s => (s, s.Length == 0 ? config : config.TryGetProperty(s, out var sub) ? sub : default))
-                .Where(s => s.Item2.ValueKind == JsonValueKind.Object && s.Item2.TryGetProperty("hidden_act", out _))
-                .Select(s => (s.s, s.Item2.GetProperty("hidden_act"))))
+            // CLIPConfig keeps one per tower; older single-tower configs have hidden_act at the top.
+            foreach (var section in new[] { "text_config", "vision_config", "" })
             {
-                var where = section.Length == 0 ? "config.json hidden_act" : $"config.json {section}.hidden_act";
-                yield return ("activation", act.ValueKind == JsonValueKind.String ? act.GetString()! : act.ToString(), where);
+                var body = section.Length == 0 ? config : config.TryGetProperty(section, out var sub) ? sub : default;
+                if (body.ValueKind != JsonValueKind.Object)
+                {
+                    continue;
+                }
+                var where = section.Length == 0 ? "config.json " : $"config.json {section}.";
+                if (body.TryGetProperty("hidden_act", out var act))
+                {
+                    yield return ("activation", act.ValueKind == JsonValueKind.String ? act.GetString()! : act.ToString(), where + "hidden_act");
+                }
+                if (body.TryGetProperty("layer_norm_eps", out var eps))
+                {
+                    yield return ("layer_norm_eps", eps.ValueKind == JsonValueKind.Number
+                        ? eps.GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture) : eps.ToString(), where + "layer_norm_eps");
+                }
+                if (section.Length > 0 && body.TryGetProperty("num_attention_heads", out var heads))
+                {
+                    yield return (section == "text_config" ? "transformer_heads" : "vision_heads", heads.ToString(), where + "num_attention_heads");
+                }
             }
         }
     }
@@ -119,15 +137,15 @@ public static class CheckpointMetadata
             using var document = JsonDocument.Parse(File.ReadAllBytes(path));
             return document.RootElement.ValueKind == JsonValueKind.Object
                 ? document.RootElement.Clone()
-                : throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{Path.GetFileName(path)}: not a JSON object");
+                : throw new CheckpointFormatException($"{Path.GetFileName(path)}: not a JSON object");
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{Path.GetFileName(path)}: not valid JSON ({e.Message.Split(". ")[0]})");
+            throw new CheckpointFormatException($"{Path.GetFileName(path)}: not valid JSON ({e.Message.Split(". ")[0]})");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointFormatException(FormatErrorKind.CannotOpen, $"{Path.GetFileName(path)}: cannot read ({e.Message})");
+            throw new CheckpointFormatException($"{Path.GetFileName(path)}: cannot read ({e.Message})");
         }
     }
 }

@@ -14,10 +14,11 @@ public enum OutputDType
 
 /// <summary>
 /// What the user asked for. <see cref="Model"/> is a preset name (<c>RN50</c>, <c>ViT-B/32</c>) to cross-check;
-/// <see cref="Activation"/> (<c>--act quick_gelu|gelu</c>) says what a bare state dict cannot.
+/// <see cref="Activation"/> (<c>--act quick_gelu|gelu</c>) and <see cref="Metadata"/> (<c>--meta KEY=VALUE</c>, any key
+/// of the family's <see cref="Families.IFamilySpec.MetadataKeys"/>) say what the shapes cannot.
 /// </summary>
 public sealed record ConversionOptions(string? Model = null, bool AllowExtra = false, OutputDType DType = OutputDType.Float32,
-    string? Activation = null)
+    string? Activation = null, IReadOnlyDictionary<string, string>? Metadata = null)
 {
     public static OutputDType ParseDType(string text) => text switch
     {

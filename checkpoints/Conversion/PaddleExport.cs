@@ -17,10 +17,12 @@ public sealed record PaddleExport(
     /// <summary>The official tensors (a <see cref="ConversionResult"/>'s, any dtype) mapped to the Paddle layout.</summary>
     public static PaddleExport FromCanonical(IReadOnlyList<MappedTensor> canonical, IModelConfig model)
     {
-        // The port is OpenAI's CLIP with QuickGELU: nothing else would run in it.
-        if (model is not ClipConfig { Activation: ClipActivation.QuickGelu } config)
+        // The port is OpenAI's CLIP with QuickGELU and build_model's heads (width / 64): nothing else would run in it.
+        if (model is not ClipConfig { Activation: ClipActivation.QuickGelu } config
+            || config.VisionHeads != ClipConfig.DefaultHeads(config.VisionAttentionWidth)
+            || config.TransformerHeads != ClipConfig.DefaultHeads(config.TransformerWidth))
         {
-            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"the Paddle port runs only OpenAI's CLIP with QuickGELU, not {model.Family} ({model})");
+            throw new CheckpointFormatException($"the Paddle port runs only OpenAI's CLIP with QuickGELU and one head per 64 channels, not {model.Family} ({model})");
         }
         var mapping = LayoutMapper.FromCanonical(PaddleLayout.Layout, canonical);
         if (mapping.Unmatched.Count > 0)

@@ -22,6 +22,12 @@ public interface IFamilySpec
     /// </summary>
     IReadOnlyList<Layout> Layouts { get; }
 
+    /// <summary>
+    /// The metadata keys <see cref="InferConfig"/> reads (what the shapes cannot tell: the activation, head counts...);
+    /// <c>--meta KEY=VALUE</c> with another key is refused, naming these.
+    /// </summary>
+    IReadOnlyList<string> MetadataKeys { get; }
+
     /// <summary>Named released configs, to cross-check a checkpoint against (<c>--model</c>).</summary>
     IReadOnlyDictionary<string, IModelConfig> Presets { get; }
 

@@ -74,7 +74,8 @@ public sealed class StateDictWalker(
     {
         if (depth > MaxDepth)
         {
-            throw new CheckpointFormatException(FormatErrorKind.TooDeep, $"containers nested deeper than {MaxDepth}", place with { Key = prefix.TrimEnd('.') });
+            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place with { Key = prefix.TrimEnd('.') },
+                kind: FormatErrorKind.TooDeep);
         }
         foreach (var (key, item) in Children(value))
         {
@@ -117,7 +118,7 @@ public sealed class StateDictWalker(
         }
         if (depth > MaxDepth)
         {
-            throw new CheckpointFormatException(FormatErrorKind.TooDeep, $"containers nested deeper than {MaxDepth}", place);
+            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place, kind: FormatErrorKind.TooDeep);
         }
         if (counted.TryGetValue(value, out var known))
         {

@@ -15,7 +15,8 @@ public static class ZipEntryData
         var place = new FormatPlace(entry.Name);
         if (entry.Size > maxBytes)
         {
-            throw new CheckpointFormatException(FormatErrorKind.BudgetExceeded, $"entry declares {entry.Size} bytes, more than the {maxBytes} allowed", place);
+            throw new CheckpointFormatException($"entry declares {entry.Size} bytes, more than the {maxBytes} allowed", place,
+                kind: FormatErrorKind.BudgetExceeded);
         }
         file.Budget.ChargeBytes(entry.Size, "zip entry", place);
         var bytes = new byte[entry.Size];
@@ -32,7 +33,8 @@ public static class ZipEntryData
         var place = new FormatPlace(entry.Name);
         if (skip < 0 || skip > entry.Size || destination.Length > entry.Size - skip)
         {
-            throw new CheckpointFormatException(FormatErrorKind.OutOfBounds, $"bytes {skip}..{skip + destination.Length} asked of an entry of {entry.Size}", place);
+            throw new CheckpointFormatException($"bytes {skip}..{skip + destination.Length} asked of an entry of {entry.Size}", place,
+                kind: FormatErrorKind.OutOfBounds);
         }
         if (entry.IsStored)
         {
@@ -64,12 +66,12 @@ public static class ZipEntryData
         }
         catch (InvalidDataException e)
         {
-            throw new CheckpointFormatException(FormatErrorKind.BadCompression, $"compressed entry cannot be inflated: {e.Message}", place);
+            throw new CheckpointFormatException($"compressed entry cannot be inflated: {e.Message}", place, kind: FormatErrorKind.Malformed);
         }
     }
 
     private static CheckpointFormatException ShortStream(ZipEntryInfo entry, FormatPlace place) =>
-        new(FormatErrorKind.BadCompression, $"compressed entry inflates to fewer than the {entry.Size} bytes it declares", place);
+        new($"compressed entry inflates to fewer than the {entry.Size} bytes it declares", place, kind: FormatErrorKind.Truncated);
 
     /// <summary>A read-only stream over a byte range of the file, for the inflater.</summary>
     private sealed class FileRangeStream(CheckpointFile file, long start, long length) : Stream

@@ -1,3 +1,4 @@
+using ClipTools.Checkpoints.Conversion;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -23,8 +24,9 @@ internal static class ClassifyCommand
         var template = new Option<string>("--template") { Description = "text around each label; {} is the label", DefaultValueFactory = _ => "a photo of a {}." };
         var truncate = new Option<bool>("--truncate") { Description = "cut texts longer than the model's context instead of failing" };
         var act = new Option<string?>("--act") { Description = "quick_gelu or gelu, for a checkpoint that does not say which activation it uses" };
+        var meta = new Option<string[]>(MetaArguments.OptionName) { Description = MetaArguments.Description, Arity = ArgumentArity.ZeroOrMore };
         var foldIds = new Option<bool>("--fold-ids") { Description = "test models with a small vocabulary: ids modulo its size (the result means nothing)" };
-        var command = new Command(Name, "Zero-shot probabilities of labels for an image") { model, image, labels, template, truncate, foldIds, act };
+        var command = new Command(Name, "Zero-shot probabilities of labels for an image") { model, image, labels, template, truncate, foldIds, act, meta };
         command.SetAction(result =>
         {
             var templateText = result.GetValue(template)!;
@@ -38,7 +40,7 @@ internal static class ClassifyCommand
             {
                 result.InvocationConfiguration.Error.WriteLine("clip-run: note: --fold-ids: token ids folded into the model's vocabulary; the probabilities mean nothing");
             }
-            using var loaded = ClipModel.Load(result.GetValue(model)!, new ClipModelOptions(Activation: result.GetValue(act)));
+            using var loaded = ClipModel.Load(result.GetValue(model)!, new ClipModelOptions(Activation: result.GetValue(act), Metadata: MetaArguments.Parse(result.GetValue(meta))));
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var imageFeatures = loaded.EncodeImage(ModelInputs.Images([result.GetValue(image)!], loaded.Config));

@@ -1,3 +1,4 @@
+using ClipTools.Checkpoints.Conversion;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -23,8 +24,9 @@ internal static class EmbedCommand
         var output = new Option<string?>("--out") { Description = "write image_features and text_features (float32) to this .safetensors" };
         var truncate = new Option<bool>("--truncate") { Description = "cut texts longer than the model's context instead of failing" };
         var act = new Option<string?>("--act") { Description = "quick_gelu or gelu, for a checkpoint that does not say which activation it uses" };
+        var meta = new Option<string[]>(MetaArguments.OptionName) { Description = MetaArguments.Description, Arity = ArgumentArity.ZeroOrMore };
         var foldIds = new Option<bool>("--fold-ids") { Description = "test models with a small vocabulary: ids modulo its size (the result means nothing)" };
-        var command = new Command("embed", "Image and text features") { model, images, texts, output, truncate, foldIds, act };
+        var command = new Command("embed", "Image and text features") { model, images, texts, output, truncate, foldIds, act, meta };
         command.SetAction(result =>
         {
             var imagePaths = result.GetValue(images) ?? [];
@@ -38,7 +40,7 @@ internal static class EmbedCommand
             {
                 throw new RunUsageException($"--out {outPath}: the features are written as .safetensors");
             }
-            using var loaded = ClipModel.Load(result.GetValue(model)!, new ClipModelOptions(Activation: result.GetValue(act)));
+            using var loaded = ClipModel.Load(result.GetValue(model)!, new ClipModelOptions(Activation: result.GetValue(act), Metadata: MetaArguments.Parse(result.GetValue(meta))));
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var features = new List<(string Name, string[] Inputs, Tensor Value)>();

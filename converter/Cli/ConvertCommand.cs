@@ -31,15 +31,25 @@ public static class ConvertCommand
         var allowExtra = new Option<bool>("--allow-extra") { Description = "ignore keys that are not part of the official layout instead of stopping" };
         var act = new Option<string?>("--act") { Description = "the MLP activation, where the checkpoint does not say: quick_gelu (OpenAI) or gelu (open_clip LAION)" };
         act.AcceptOnlyFromAmong("quick_gelu", "gelu");
+        var meta = new Option<string[]>(MetaArguments.OptionName) { Description = MetaArguments.Description, Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(Name, "Convert a checkpoint: clip-convert IN OUT, or clip-convert IN... -o FOLDER (the command name may be left out)")
         {
-            files, outputFolder, to, model, dtype, allowExtra, act,
+            files, outputFolder, to, model, dtype, allowExtra, act, meta,
         };
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(files)!;
+            IReadOnlyDictionary<string, string>? metadata;
+            try
+            {
+                metadata = MetaArguments.Parse(parse.GetValue(meta));
+            }
+            catch (ArgumentException e)
+            {
+                return cli.UsageErrorLine(stderr, e.Message, Name);
+            }
             var options = new ConversionOptions(parse.GetValue(model), parse.GetValue(allowExtra), ConversionOptions.ParseDType(parse.GetValue(dtype)!),
-                parse.GetValue(act));
+                parse.GetValue(act), metadata);
             var mode = cli.Mode(parse);
             // An unknown option lands among the files (they take any number): name it as what it is.
             if (paths.FirstOrDefault(p => p.Length > 1 && p[0] == '-') is { } unknown)

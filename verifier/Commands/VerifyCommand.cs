@@ -30,6 +30,8 @@ internal static class VerifyCommand
             model, fixture, mode,
         };
         judgement.AddTo(command);
+        var loading = new ModelLoadOptions();
+        loading.AddTo(command);
         command.SetAction(parse =>
         {
             var modes = parse.GetValue(mode) switch
@@ -39,6 +41,7 @@ internal static class VerifyCommand
                 _ => [RunMode.Chained, RunMode.Isolated],
             };
             var rule = judgement.Rule(parse);
+            var loadOptions = loading.Options(parse);
             var modelPath = parse.GetValue(model)!;
             var fixturePath = parse.GetValue(fixture)!;
             using var progress = VerifyProgress.For(stderr, judgement.Mode(parse) is OutputMode.Summary or OutputMode.Verbose, 2 + modes.Length);
@@ -46,7 +49,7 @@ internal static class VerifyCommand
             using var reference = Fixture.Open(fixturePath);
             var selection = judgement.Selection(parse, reference);
             progress.Step($"loading {Path.GetFileName(modelPath)}");
-            using var clip = ClipModel.Load(modelPath);
+            using var clip = ClipModel.Load(modelPath, loadOptions);
             var judge = new TapJudge(rule);
             var results = modes.Select(m =>
             {

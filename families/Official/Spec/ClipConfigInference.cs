@@ -2,12 +2,24 @@ namespace ClipTools.Families.Official;
 
 /// <summary>
 /// Infers a <see cref="ClipConfig"/> from state-dict names and shapes alone, the way openai/CLIP's
-/// <c>build_model</c> does, so any width, depth or resolution loads (tiny test models included). Heads follow
-/// <c>build_model</c> too (one per 64 channels); the activation is not in the shapes and is given.
+/// <c>build_model</c> does, so any width, depth or resolution loads (tiny test models included). The activation and
+/// the head counts are not in the shapes: the activation is given; a head count not given follows <c>build_model</c>
+/// (one per 64 channels).
 /// </summary>
 public static class ClipConfigInference
 {
-    public static ClipConfig FromShapes(IReadOnlyDictionary<string, long[]> shapes, ClipActivation activation)
+    public static ClipConfig FromShapes(IReadOnlyDictionary<string, long[]> shapes, ClipActivation activation,
+        int? textHeads = null, int? visionHeads = null)
+    {
+        var config = FromShapesWithDefaultHeads(shapes, activation);
+        return config with
+        {
+            TransformerHeads = textHeads ?? config.TransformerHeads,
+            VisionHeads = visionHeads ?? config.VisionHeads,
+        };
+    }
+
+    private static ClipConfig FromShapesWithDefaultHeads(IReadOnlyDictionary<string, long[]> shapes, ClipActivation activation)
     {
         long[] Shape(string key) =>
             shapes.TryGetValue(key, out var shape) ? shape : throw new FormatException($"not a CLIP state dict: no '{key}'");
@@ -23,7 +35,7 @@ public static class ClipConfigInference
         var vocabSize = (int)Shape("token_embedding.weight")[0];
         var textWidth = (int)Shape("ln_final.weight")[0];
         var textLayers = CountIndices("transformer.resblocks.");
-        var textHeads = textWidth / 64;
+        var textHeads = ClipConfig.DefaultHeads(textWidth);
 
         if (shapes.ContainsKey("visual.proj"))
         {

@@ -16,6 +16,15 @@ public sealed class OfficialFamily : IFamilySpec
     /// <summary>Metadata key of the MLP activation: <c>quick_gelu</c> or <c>gelu</c>.</summary>
     public const string ActivationKey = "activation";
 
+    /// <summary>Metadata key of the image tower's head count (Hugging Face <c>vision_config.num_attention_heads</c>).</summary>
+    public const string VisionHeadsKey = "vision_heads";
+
+    /// <summary>Metadata key of the text tower's head count (Hugging Face <c>text_config.num_attention_heads</c>).</summary>
+    public const string TransformerHeadsKey = "transformer_heads";
+
+    /// <summary>Metadata key of the LayerNorm epsilon (Hugging Face <c>layer_norm_eps</c>): only 1e-5 is this model.</summary>
+    public const string LayerNormEpsKey = "layer_norm_eps";
+
     public static OfficialFamily Instance { get; } = new();
 
     public string Name => FamilyName;
@@ -27,8 +36,14 @@ public sealed class OfficialFamily : IFamilySpec
     public IReadOnlyDictionary<string, IModelConfig> Presets { get; } =
         ClipPresets.All.ToDictionary(p => p.Key, p => (IModelConfig)p.Value);
 
-    public IModelConfig InferConfig(IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata) =>
-        ClipConfigInference.FromShapes(shapes, ActivationOf(metadata));
+    public IReadOnlyList<string> MetadataKeys { get; } = [ActivationKey, VisionHeadsKey, TransformerHeadsKey, LayerNormEpsKey];
+
+    public IModelConfig InferConfig(IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata)
+    {
+        var config = OfficialHeads.Apply(ClipConfigInference.FromShapes(shapes, ActivationOf(metadata)), metadata);
+        OfficialHeads.CheckLayerNormEps(metadata);
+        return config;
+    }
 
     public IReadOnlyList<StateEntry> ExpectedState(IModelConfig config) => ClipStateLayout.Expected(Own(config));
 
@@ -49,7 +64,7 @@ public sealed class OfficialFamily : IFamilySpec
         if (metadata.TryGetValue(ActivationKey, out var name))
         {
             return ClipActivationNames.Parse(name)
-                ?? throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"unknown activation '{name}' (quick_gelu or gelu)");
+                ?? throw new CheckpointFormatException($"unknown activation '{name}' (quick_gelu or gelu)");
         }
         if (metadata.TryGetValue(ModelMetadata.Layout, out var layout) && layout == PaddleLayout.Layout.Name)
         {
@@ -66,7 +81,7 @@ public sealed class OfficialFamily : IFamilySpec
             }
         }
         throw new CheckpointFormatException(
-            FormatErrorKind.BadMetadata, "the checkpoint does not say which activation its MLPs use (OpenAI's QuickGELU or open_clip's exact GELU, "
+            "the checkpoint does not say which activation its MLPs use (OpenAI's QuickGELU or open_clip's exact GELU, "
             + "same tensor names): pass --act quick_gelu or --act gelu, or put the Hugging Face config.json beside it");
     }
 }

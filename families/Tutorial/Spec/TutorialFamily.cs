@@ -21,6 +21,12 @@ public sealed class TutorialFamily : IFamilySpec
 
     public IReadOnlyList<Layout> Layouts { get; } = [TutorialLayout.Layout];
 
+    public IReadOnlyList<string> MetadataKeys { get; } =
+    [
+        TutorialConfigInference.NumHeads, TutorialConfigInference.TextNumHeads, TutorialConfigInference.ImageSize,
+        TutorialConfigInference.Dropout, TutorialConfigInference.TextDropout,
+    ];
+
     /// <summary>The seed's constructor defaults, the only configuration it names.</summary>
     public IReadOnlyDictionary<string, IModelConfig> Presets { get; } =
         new Dictionary<string, IModelConfig> { ["seed-default"] = new TutorialClipConfig() };

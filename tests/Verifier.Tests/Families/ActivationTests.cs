@@ -125,7 +125,7 @@ public sealed class ActivationTests : IDisposable
         var weights = Path.Combine(folder, "model.safetensors");
         File.Copy(RepositoryPaths.Fixture("layouts", "vit_hf.safetensors"), weights);
         File.WriteAllText(Path.Combine(folder, "config.json"),
-            $$$"""{"model_type": "clip", "text_config": {"hidden_act": "{{{textAct}}}"}, "vision_config": {"hidden_act": "{{{visionAct}}}"}}""");
+            $$$"""{"model_type": "clip", "text_config": {"hidden_act": "{{{textAct}}}", "num_attention_heads": 2}, "vision_config": {"hidden_act": "{{{visionAct}}}", "num_attention_heads": 1}}""");
         return weights;
     }
 
