@@ -40,7 +40,7 @@ internal static class CompareCommand
             var subject = new ReportSubject(Path.GetFileName(candidatePath), Path.GetFileName(fixturePath),
                 ConfigText: reference.Config.ToString(), Producer: "dump (clip-verify compare)");
             progress.Dispose();
-            return judgement.Publish(parse, new VerificationReport(subject, rule, [results]));
+            return judgement.Publish(parse, new VerificationReport(subject, rule, [results]) { FixtureLacks = reference.Lacks });
         });
         return command;
     }

@@ -63,7 +63,7 @@ internal static class VerifyCommand
             var subject = new ReportSubject(Path.GetFileName(modelPath), Path.GetFileName(fixturePath),
                 ConfigText: clip.Config.ToString(), Producer: "TorchSharp (clip-verify)");
             progress.Dispose();
-            return judgement.Publish(parse, new VerificationReport(subject, rule, results));
+            return judgement.Publish(parse, new VerificationReport(subject, rule, results) { FixtureLacks = reference.Lacks });
         });
         return command;
     }

@@ -38,6 +38,10 @@ public static class HtmlReport
         }
         html.Append("</table>\n");
         html.Append($"<p><b>Rule:</b> {E(report.Rule.Describe())}</p>\n");
+        if (ReportFormat.FixtureLacks(report) is { } lacks)
+        {
+            html.Append($"<p class=\"lacks\"><b>Fixture:</b> {E(lacks)}</p>\n");
+        }
         foreach (var mode in report.Modes)
         {
             html.Append($"<p class=\"{(mode.Passed ? "pass" : "fail")}\">{E(ReportFormat.ModeSummary(mode))}</p>\n");
@@ -53,6 +57,10 @@ public static class HtmlReport
             if (mode.FirstDivergence is { } first)
             {
                 html.Append($"<p class=\"fail\">First divergence: {E(ReportFormat.Explain(first))}</p>\n");
+            }
+            if (mode.Diagnosis is { } diagnosis)
+            {
+                html.Append($"<p class=\"diagnosis\">Likely cause: <b>{E(diagnosis.Cause)}</b> at <code>{E(diagnosis.Tap)}</code>: {E(diagnosis.Evidence)}</p>\n");
             }
             Table(html, mode, report.Rule is ToleranceRule);
         }

@@ -12,12 +12,18 @@ namespace ClipTools.Verifier.Reports;
 ///   "verdict": "pass" | "fail", "exit_code": 0 | 1,
 ///   "subject": {"candidate": str, "fixture": str, "candidate_sha256": str|null, "fixture_sha256": str|null,
 ///               "checkpoint_sha256": str|null, "config": str|null, "producer": str|null},
+///   "fixture_lacks": [str],      // what an old fixture lacks that the judgement would use; empty when current
 ///   "rule": {"kind": "ratio", "description": str, "factor": num, "floor_ulps": num}
 ///         | {"kind": "tolerance", "description": str, "default": {"atol": num, "rtol": num},
 ///            "overrides": [{"pattern": str, "atol": num, "rtol": num}]},     // first matching pattern wins
 ///   "modes": [{
 ///     "mode": "chained" | "isolated", "verdict": "pass" | "fail", "failed_count": int,
 ///     "first_divergence": str|null,                 // name of the first failing tap, else output, else null
+///     "diagnosis": null | {"cause": str, "tap": str, "evidence": str},   // the likely cause of the first divergence
+///                                   // (verifier/Diagnosis, docs/judgement.md); null when the mode passed. cause is one of
+///                                   // gelu-variant, layernorm-eps, batchnorm-eps, reduced-precision, eot-pooling,
+///                                   // transposed-linear, qkv-order, causal-mask, attention-scale,
+///                                   // scaled-or-shifted-weight, unknown
 ///     "taps": [TAP],                                // execution order
 ///     "outputs": [TAP]                              // image_features, text_features, logits_per_image, ...
 ///   }]
@@ -59,6 +65,12 @@ public static class JsonReport
             json.WriteString("verdict", report.Passed ? "pass" : "fail");
             json.WriteNumber("exit_code", report.ExitCode);
             WriteSubject(json, report.Subject);
+            json.WriteStartArray("fixture_lacks");
+            foreach (var line in report.FixtureLacks)
+            {
+                json.WriteStringValue(line);
+            }
+            json.WriteEndArray();
             WriteRule(json, report.Rule);
             json.WriteStartArray("modes");
             foreach (var mode in report.Modes)
@@ -127,6 +139,18 @@ public static class JsonReport
         json.WriteString("verdict", mode.Passed ? "pass" : "fail");
         json.WriteNumber("failed_count", mode.FailedCount);
         json.WriteString("first_divergence", mode.FirstDivergence?.Name);
+        if (mode.Diagnosis is { } diagnosis)
+        {
+            json.WriteStartObject("diagnosis");
+            json.WriteString("cause", diagnosis.Cause);
+            json.WriteString("tap", diagnosis.Tap);
+            json.WriteString("evidence", diagnosis.Evidence);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("diagnosis");
+        }
         foreach (var (key, list) in new[] { ("taps", mode.Taps), ("outputs", mode.Outputs) })
         {
             json.WriteStartArray(key);

@@ -15,12 +15,20 @@ public static class MarkdownReport
             md.Append($"| {key} | {Cell(value)} |\n");
         }
         md.Append($"\n**Rule:** {Cell(report.Rule.Describe())}\n");
+        if (ReportFormat.FixtureLacks(report) is { } lacks)
+        {
+            md.Append($"\n**Fixture:** {Cell(lacks)}\n");
+        }
         foreach (var mode in report.Modes)
         {
             md.Append($"\n## {Cell(ReportFormat.ModeSummary(mode))}\n\n");
             if (mode.FirstDivergence is { } first)
             {
                 md.Append($"First divergence: {Cell(ReportFormat.Explain(first))}\n\n");
+            }
+            if (mode.Diagnosis is { } diagnosis)
+            {
+                md.Append($"Likely cause: **{diagnosis.Cause}** at `{Cell(diagnosis.Tap)}`: {Cell(diagnosis.Evidence)}\n\n");
             }
             var tolerance = report.Rule is ToleranceRule;
             md.Append("| # | tap | tower | shape | ratio | RMS error | PyTorch fp32 RMS | bound | max abs | mean abs | max rel | p99.9 abs | cosine | SQNR dB | worst at |");

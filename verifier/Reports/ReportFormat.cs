@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClipTools.Verifier.Diagnosis;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Runner;
 
@@ -63,6 +64,13 @@ internal static class ReportFormat
             ? $"{Mode(mode.Mode)}: pass ({count})"
             : $"{Mode(mode.Mode)}: FAIL ({mode.FailedCount} of {mode.Taps.Count + mode.Outputs.Count} failing; {count}); first divergence: {mode.FirstDivergence!.Name}";
     }
+
+    /// <summary>"likely cause: ID: evidence", one line (verifier/Diagnosis).</summary>
+    public static string LikelyCause(FaultDiagnosis diagnosis) => $"likely cause: {diagnosis.Cause}: {diagnosis.Evidence}";
+
+    /// <summary>"fixture lacks: ...; ...", one line, or null for a fixture that lacks nothing.</summary>
+    public static string? FixtureLacks(VerificationReport report) =>
+        report.FixtureLacks.Count == 0 ? null : $"fixture lacks: {string.Join("; ", report.FixtureLacks)}";
 
     /// <summary>Why a tap failed and where its worst element is, in one line.</summary>
     public static string Explain(TapResult tap)

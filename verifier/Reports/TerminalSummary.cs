@@ -22,12 +22,20 @@ public static class TerminalSummary
         var text = new System.Text.StringBuilder();
         text.Append($"{report.Subject.CandidateName} vs {report.Subject.FixtureName}\n");
         text.Append($"{report.Rule.Describe()}\n");
+        if (ReportFormat.FixtureLacks(report) is { } lacks)
+        {
+            text.Append(lacks).Append('\n');
+        }
         foreach (var mode in report.Modes)
         {
             text.Append(Paint(ReportFormat.ModeSummary(mode), mode.Passed ? Green : Red, colour)).Append('\n');
             if (mode.FirstDivergence is { } first)
             {
                 text.Append(Paint($"  first divergence: {ReportFormat.Explain(first)}", Red, colour)).Append('\n');
+            }
+            if (mode.Diagnosis is { } diagnosis)
+            {
+                text.Append(Paint($"  {ReportFormat.LikelyCause(diagnosis)}", Red, colour)).Append('\n');
             }
             var worst = Worst(mode);
             if (worst.Count > 0)

@@ -39,4 +39,8 @@ public sealed record VerificationReport
     public int ExitCode => Passed ? ExitPass : ExitFail;
 
     public ModeResults? Mode(RunMode mode) => Modes.FirstOrDefault(m => m.Mode == mode);
+
+    /// <summary>What the fixture lacks that the judgement would use (<c>Fixture.Lacks</c>: an old version's missing
+    /// noise runs or isolated baseline), one line each; empty for a current fixture.</summary>
+    public IReadOnlyList<string> FixtureLacks { get; init; } = [];
 }
