@@ -12,5 +12,7 @@ public static class KnownDetectors
     [
         new ReducedPrecisionDetector(),
         new TransposedLinearDetector(),
+        new QkvOrderDetector(),
+        new ScaledOrShiftedWeightDetector(),
     ];
 }

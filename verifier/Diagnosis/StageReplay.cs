@@ -160,6 +160,13 @@ public sealed class StageReplay
             .ToList();
     }
 
+    /// <summary>A detached copy of a parameter or buffer of the model, or null when it has none of that name.</summary>
+    public Tensor? ValueOf(string name)
+    {
+        using var noGrad = no_grad();
+        return NamedTensors().TryGetValue(name, out var t) ? t.detach().clone() : null;
+    }
+
     /// <summary>The shape of a parameter or buffer of the model, or null when it has none of that name.</summary>
     public long[]? ShapeOf(string name) => NamedTensors().TryGetValue(name, out var t) ? t.shape : null;
 

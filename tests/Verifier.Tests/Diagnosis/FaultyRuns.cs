@@ -63,6 +63,25 @@ public static class FaultyRuns
         p.copy_(t);
     };
 
+    /// <summary>A fault that reorders a packed in_proj weight and bias: chunk i takes what was at order[i].</summary>
+    public static Action<Clip> PermuteQkv(string attention, int[] order) => clip =>
+    {
+        foreach (var name in new[] { $"{attention}.in_proj_weight", $"{attention}.in_proj_bias" })
+        {
+            var p = Parameter(clip, name);
+            var chunks = p.chunk(3, 0);
+            using var permuted = cat(order.Select(i => chunks[i]).ToList(), 0);
+            p.copy_(permuted);
+        }
+    };
+
+    /// <summary>A fault that adds <paramref name="fraction"/> x the weight's RMS to every element, in place.</summary>
+    public static Action<Clip> Shift(string name, double fraction) => clip =>
+    {
+        var p = Parameter(clip, name);
+        p.add_(fraction * p.square().mean().sqrt().item<float>());
+    };
+
     /// <summary>A fault that scales a weight by <paramref name="factor"/> in place.</summary>
     public static Action<Clip> Scale(string name, double factor) => clip => Parameter(clip, name).mul_(factor);
 }
