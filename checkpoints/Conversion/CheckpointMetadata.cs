@@ -101,31 +101,11 @@ public static class CheckpointMetadata
             }
         }
         var huggingFace = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sourcePath))!, "config.json");
-        if (File.Exists(huggingFace) && ReadJsonObject(huggingFace) is var config
-            && config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "clip")
+        if (File.Exists(huggingFace) && ReadJsonObject(huggingFace) is var config && HuggingFaceConfig.IsClip(config))
         {
-            // CLIPConfig keeps one per tower; older single-tower configs have hidden_act at the top.
-            foreach (var section in new[] { "text_config", "vision_config", "" })
+            foreach (var entry in HuggingFaceConfig.Entries(config))
             {
-                var body = section.Length == 0 ? config : config.TryGetProperty(section, out var sub) ? sub : default;
-                if (body.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-                var where = section.Length == 0 ? "config.json " : $"config.json {section}.";
-                if (body.TryGetProperty("hidden_act", out var act))
-                {
-                    yield return ("activation", act.ValueKind == JsonValueKind.String ? act.GetString()! : act.ToString(), where + "hidden_act");
-                }
-                if (body.TryGetProperty("layer_norm_eps", out var eps))
-                {
-                    yield return ("layer_norm_eps", eps.ValueKind == JsonValueKind.Number
-                        ? eps.GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture) : eps.ToString(), where + "layer_norm_eps");
-                }
-                if (section.Length > 0 && body.TryGetProperty("num_attention_heads", out var heads))
-                {
-                    yield return (section == "text_config" ? "transformer_heads" : "vision_heads", heads.ToString(), where + "num_attention_heads");
-                }
+                yield return entry;
             }
         }
     }

@@ -6,8 +6,11 @@ public interface IModelConfig
     /// <summary>The family's <see cref="IFamilySpec.Name"/>.</summary>
     string Family { get; }
 
-    /// <summary>The image side R: images are <c>[N, 3, R, R]</c>.</summary>
+    /// <summary>The image side R: images are <c>[N, C, R, R]</c>.</summary>
     int ImageResolution { get; }
+
+    /// <summary>The image channels C: 3 (RGB) unless the family's config says otherwise (the tutorial's <c>in_channels</c>).</summary>
+    int ImageChannels => 3;
 
     /// <summary>Tokens per text: texts are int64 <c>[T, ContextLength]</c>.</summary>
     int ContextLength { get; }

@@ -11,9 +11,13 @@ namespace ClipTools.Run.Commands;
 /// </summary>
 internal static class ModelInputs
 {
-    /// <summary>[N, 3, R, R] float32.</summary>
+    /// <summary>[N, 3, R, R] float32: openai/CLIP's preprocessing gives RGB, so a model of other channels is refused.</summary>
     public static Tensor Images(IReadOnlyList<string> paths, IModelConfig config)
     {
+        if (config.ImageChannels != 3)
+        {
+            throw new RunUsageException($"the model takes {config.ImageChannels}-channel images; image files are preprocessed to RGB (3 channels)");
+        }
         var size = config.ImageResolution;
         var values = new float[paths.Count * 3 * size * size];
         for (var i = 0; i < paths.Count; i++)

@@ -22,10 +22,10 @@ public static class ModelInputs
         }
         var image = Find(file, path, "image");
         var text = Find(file, path, "text");
-        var r = config.ImageResolution;
-        if (image.DType != DType.Float32 || image.Shape.Count != 4 || image.Shape[1] != 3 || image.Shape[2] != r || image.Shape[3] != r)
+        var (r, c) = (config.ImageResolution, config.ImageChannels);
+        if (image.DType != DType.Float32 || image.Shape.Count != 4 || image.Shape[1] != c || image.Shape[2] != r || image.Shape[3] != r)
         {
-            throw new FormatException($"{path}: '{image.Name}' is {image.DType.Name()} {image.ShapeText}; the model takes float32 [N, 3, {r}, {r}]");
+            throw new FormatException($"{path}: '{image.Name}' is {image.DType.Name()} {image.ShapeText}; the model takes float32 [N, {c}, {r}, {r}]");
         }
         if (text.DType != DType.Int64 || text.Shape.Count != 2 || text.Shape[1] != config.ContextLength)
         {

@@ -30,6 +30,8 @@ public sealed record TutorialClipConfig(
     /// <summary>The image side the tools feed: <c>image_size</c>.</summary>
     public int ImageResolution => ImageSize;
 
+    public int ImageChannels => InChannels;
+
     /// <summary>
     /// The text length the tools feed: <c>max_len</c>, the positional encoding's length. The model takes any length
     /// up to it, and since it averages every position (padding included) the length changes the features.

@@ -130,6 +130,32 @@ public sealed class HeadCountTests : IDisposable
         Assert.True(code == 0, stderr);
     }
 
+    [Fact]
+    public void AbsentConfigJsonValuesAreTransformersDefaults()
+    {
+        // save_pretrained writes only what differs from CLIPTextConfig / CLIPVisionConfig's defaults: hidden_act
+        // quick_gelu, 8 text heads, 12 image heads. tiny_vit (QuickGELU, heads 2 / 1) saved so lacks hidden_act.
+        var folder = Directory.CreateDirectory(scratch.File("hf-defaults")).FullName;
+        var weights = Path.Combine(folder, "model.safetensors");
+        File.Copy(RepositoryPaths.Fixture("layouts", "vit_hf.safetensors"), weights);
+        var config = Path.Combine(folder, "config.json");
+        File.WriteAllText(config, """{"model_type": "clip", "text_config": {"num_attention_heads": 2}, "vision_config": {"num_attention_heads": 1}}""");
+        using (var model = ClipModel.Load(weights))
+        {
+            using var fixture = Fixture.Open(RepositoryPaths.Fixture("tiny", "tiny_vit.fixture.safetensors"));
+            Assert.Equal(fixture.Config, model.Config);
+        }
+        // nothing but the model type: 12 image heads, which do not divide tiny_vit's 64
+        File.WriteAllText(config, """{"model_type": "clip"}""");
+        var e = Assert.Throws<CheckpointFormatException>(() => ClipModel.Load(weights));
+        Assert.Contains("vision_heads=12 does not divide", e.Message);
+        // and --act disagreeing with the default is refused, naming both
+        File.WriteAllText(config, """{"model_type": "clip", "text_config": {"num_attention_heads": 2}, "vision_config": {"num_attention_heads": 1}}""");
+        e = Assert.Throws<CheckpointFormatException>(() => ClipModel.Load(weights, new ClipModelOptions(Activation: "gelu")));
+        Assert.Contains("transformers' default", e.Message);
+        Assert.Contains("--act", e.Message);
+    }
+
     private string CopyWithoutConfig()
     {
         var path = scratch.File("bare-model.safetensors");
