@@ -13,6 +13,12 @@ public static class KnownDetectors
         new ReducedPrecisionDetector(),
         new TransposedLinearDetector(),
         new QkvOrderDetector(),
+        new GeluVariantDetector(),
+        new LayerNormEpsDetector(),
+        new BatchNormEpsDetector(),
+        new CausalMaskDetector(),
+        new AttentionScaleDetector(),
+        new EotPoolingDetector(),
         new ScaledOrShiftedWeightDetector(),
     ];
 }

@@ -1,0 +1,19 @@
+using ClipTools.Model;
+
+namespace ClipTools.Verifier.Diagnosis.Detectors;
+
+/// <summary>
+/// A LayerNorm epsilon other than CLIP's 1e-5: the defaults of other frameworks (1e-6 in JAX/Flax and timm's ViTs,
+/// 1e-12 in BERT-style code, 1e-3 in Keras), and 1e-5 itself for a model built otherwise. The failing stage is
+/// replayed with each; a value that is the model's own leaves the tap unchanged and is skipped.
+/// </summary>
+public sealed class LayerNormEpsDetector : WhatIfDetector
+{
+    /// <summary>The epsilons ports bring from elsewhere, and CLIP's own.</summary>
+    public static IReadOnlyList<double> Epsilons { get; } = [1e-6, 1e-12, 1e-3, 1e-5];
+
+    public override string Cause => Causes.LayerNormEps;
+
+    protected override IEnumerable<ModelVariant> Alternatives(DiagnosisContext context) =>
+        Epsilons.Select(eps => new ModelVariant { LayerNormEps = eps });
+}
