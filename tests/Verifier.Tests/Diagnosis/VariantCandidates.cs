@@ -38,9 +38,14 @@ public sealed class VariantCandidates : IDisposable
     /// <summary>The committed weights of <paramref name="model"/>, as the model is defined (shared: do not dispose).</summary>
     public Clip Faithful(string model) => _faithful.GetOrAdd(model, m => FaultyRuns.Load(m));
 
-    /// <summary>The chained run of <paramref name="model"/> built with <paramref name="mistake"/>, judged.</summary>
-    public JudgedRun Candidate(string model, string mistake) => _runs.GetOrAdd((model, mistake), key =>
+    /// <summary>The chained run of <paramref name="model"/> built with <paramref name="mistake"/> (none: the model
+    /// itself), judged.</summary>
+    public JudgedRun Candidate(string model, string? mistake) => _runs.GetOrAdd((model, mistake ?? ""), key =>
     {
+        if (mistake is null)
+        {
+            return FaultyRuns.Judge(Fixtures.For(model), Faithful(model), RunMode.Chained);
+        }
         using var faulty = (Clip)FamilyModels.Variant(Faithful(model), Mistake(mistake))!;
         return FaultyRuns.Judge(Fixtures.For(model), faulty, RunMode.Chained);
     });

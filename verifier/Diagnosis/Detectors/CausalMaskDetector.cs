@@ -14,8 +14,6 @@ public sealed class CausalMaskDetector : WhatIfDetector
     protected override IEnumerable<ModelVariant> Alternatives(DiagnosisContext context) =>
     [
         new() { TextCausalMask = false },
-        new() { TextCausalMask = true },
         new() { ImageCausalMask = true },
-        new() { ImageCausalMask = false },
     ];
 }

@@ -13,5 +13,7 @@ public sealed class EotPoolingDetector : WhatIfDetector
     public override string Cause => Causes.EotPooling;
 
     protected override IEnumerable<ModelVariant> Alternatives(DiagnosisContext context) =>
-        context.Tap == "text_features" ? Enum.GetValues<TextPooling>().Select(p => new ModelVariant { TextPooling = p }) : [];
+        context.Tap == "text_features"
+            ? Enum.GetValues<TextPooling>().Where(p => p != TextPooling.EndOfText).Select(p => new ModelVariant { TextPooling = p })
+            : [];
 }
