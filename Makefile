@@ -37,6 +37,7 @@ build: deps
 test: build fixtures-check
 	$(DOTNET) format ClipTools.sln --verify-no-changes --no-restore
 	$(DOTNET) test ClipTools.sln -c $(CONFIG) --no-build -nologo
+	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(FUZZ_SMOKE_SECONDS) 1
 	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
 
 demo: build
@@ -109,10 +110,13 @@ pack-check: deps
 	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
 
 # Mutation fuzzer over every reader and the conversion pipeline, seeded from the committed fixtures (docs/security.md).
+# `make test` runs a smoke of FUZZ_SMOKE_SECONDS with a fixed seed; `make fuzz SECONDS=600 [SEED=n]` a campaign.
 SECONDS ?= 60
+SEED ?=
+FUZZ_SMOKE_SECONDS ?= 45
 fuzz:
 	$(DOTNET) build fuzz/Fuzz.csproj -c $(CONFIG) -nologo -v q
-	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(SECONDS)
+	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(SECONDS) $(SEED)
 
 format:
 	$(DOTNET) format ClipTools.sln

@@ -15,7 +15,7 @@ public static class FamilyRegistry
 
     public static IFamilySpec Get(string name) =>
         All.FirstOrDefault(f => f.Name == name)
-        ?? throw new CheckpointFormatException($"unknown model family '{name}' (known: {string.Join(", ", All.Select(f => f.Name))})");
+        ?? throw new CheckpointFormatException(FormatErrorKind.UnknownModel, $"unknown model family '{name}' (known: {string.Join(", ", All.Select(f => f.Name))})");
 
     /// <summary>Every family's layouts, the canonical one of each first.</summary>
     public static IReadOnlyList<Layout> Layouts { get; } = All.SelectMany(f => f.Layouts).ToList();

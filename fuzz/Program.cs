@@ -1,16 +1,14 @@
 using System.Diagnostics;
-using ClipTools.Checkpoints.Conversion;
-using ClipTools.Checkpoints.Formats;
+using System.Security.Cryptography;
 
 namespace ClipTools.Fuzz;
 
 /// <summary>
-/// Mutation fuzzer, in process: seeds are the committed fixtures (formats, layouts, tiny, hostile); each case is a
-/// seed with a few random mutations (bit flips, interesting integers, byte runs cut, copied or repeated), written to
-/// a temporary file and run through <see cref="FormatDetector"/>, every tensor's bytes and the conversion pipeline.
-/// A finding is any exception other than <see cref="CheckpointFormatException"/>, a case over 5 s, or more than
-/// 20 x the input (+ 64 MiB) allocated; each is saved under fixtures/fuzz-findings/ to become a regression file.
-/// Usage: clip-fuzz SECONDS [SEED]
+/// Mutation fuzzer, in process: seeds are the committed fixtures (formats, layouts, tiny, hostile, and every finding
+/// so far); each case is a seed with a few random mutations (bit flips, interesting integers, byte runs cut, copied or
+/// repeated), written to a temporary file and judged by <see cref="FuzzCase"/>. A case that never ends or allocates
+/// without end is caught by a watchdog while it runs. Every finding is saved under fixtures/fuzz-findings/, where
+/// FuzzFindingTests replays it. Usage: clip-fuzz SECONDS [SEED [MAX_CASES]]; exit 1 when anything was found.
 /// </summary>
 public static class Program
 {
@@ -19,59 +17,42 @@ public static class Program
     public static int Main(string[] args)
     {
         var seconds = args.Length > 0 ? double.Parse(args[0]) : 30;
-        var rng = new Random(args.Length > 1 ? int.Parse(args[1]) : Environment.TickCount);
+        var seed = args.Length > 1 ? int.Parse(args[1]) : Environment.TickCount;
+        var maxCases = args.Length > 2 ? long.Parse(args[2]) : long.MaxValue;
+        var rng = new Random(seed);
         var root = FindRoot();
-        var seeds = new[] { "formats", "layouts", "tiny", "hostile" }
-            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, "fixtures", d)))
-            .Where(p => !p.EndsWith(".py") && !p.EndsWith(".md") && !p.EndsWith(".json") && new FileInfo(p).Length < (4 << 20))
-            .Select(p => (Name: Path.GetFileName(p), Bytes: File.ReadAllBytes(p))).ToList();
         var findings = Path.Combine(root, "fixtures", "fuzz-findings");
-        var work = Path.Combine(Path.GetTempPath(), $"clip-fuzz-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
-        var perFormat = new Dictionary<string, (long Cases, double Seconds)>();
+        var seeds = new[] { "formats", "layouts", "tiny", "hostile", "fuzz-findings" }
+            .Select(d => Path.Combine(root, "fixtures", d))
+            .Where(Directory.Exists)
+            .SelectMany(Directory.EnumerateFiles)
+            .Where(p => !p.EndsWith(".py") && !p.EndsWith(".md") && !p.EndsWith(".json") && new FileInfo(p).Length < (4 << 20))
+            .OrderBy(p => p, StringComparer.Ordinal)
+            .Select(p => (Name: Path.GetFileName(p), Bytes: File.ReadAllBytes(p))).ToList();
+        var work = Directory.CreateTempSubdirectory("clip-fuzz-").FullName;
+        var watchdog = new Watchdog(findings);
+        var perFormat = new SortedDictionary<string, (long Cases, double Seconds)>(StringComparer.Ordinal);
         var found = 0;
         var clock = Stopwatch.StartNew();
+        Console.WriteLine($"clip-fuzz: {seeds.Count} seeds, seed {seed}, {seconds} s");
         try
         {
-            while (clock.Elapsed.TotalSeconds < seconds)
+            for (long n = 0; n < maxCases && clock.Elapsed.TotalSeconds < seconds; n++)
             {
-                var seed = seeds[rng.Next(seeds.Count)];
-                var bytes = Mutate(seed.Bytes, rng);
-                var path = Path.Combine(work, "case" + Path.GetExtension(seed.Name));
+                var from = seeds[rng.Next(seeds.Count)];
+                var format = FormatOf(from.Name);
+                var bytes = Mutate(from.Bytes, rng);
+                var path = Path.Combine(work, "case" + format);
                 File.WriteAllBytes(path, bytes);
-                var format = Path.GetExtension(seed.Name);
-                var started = Stopwatch.StartNew();
-                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-                string? problem = null;
-                try
-                {
-                    RunCase(path);
-                }
-                catch (CheckpointFormatException)
-                {
-                }
-                catch (Exception e)
-                {
-                    problem = $"{e.GetType().Name}: {e.Message}";
-                }
-                var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-                if (problem is null && started.Elapsed > TimeSpan.FromSeconds(5))
-                {
-                    problem = $"hang: {started.Elapsed.TotalSeconds:F1} s";
-                }
-                if (problem is null && allocated > 20L * bytes.Length + (64L << 20))
-                {
-                    problem = $"allocation: {allocated} bytes for a {bytes.Length}-byte input";
-                }
+                watchdog.Start(bytes, format, from.Name);
+                var outcome = FuzzCase.Run(path);
+                watchdog.Stop();
                 var (c, s) = perFormat.GetValueOrDefault(format);
-                perFormat[format] = (c + 1, s + started.Elapsed.TotalSeconds);
-                if (problem is not null)
+                perFormat[format] = (c + 1, s + outcome.Elapsed.TotalSeconds);
+                if (outcome.Problem is not null)
                 {
                     found++;
-                    Directory.CreateDirectory(findings);
-                    var name = $"finding-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..12]}{format}";
-                    File.WriteAllBytes(Path.Combine(findings, name), bytes);
-                    Console.WriteLine($"FINDING {name} (from {seed.Name}): {problem.ReplaceLineEndings(" ")}");
+                    Save(findings, bytes, format, from.Name, outcome.Problem);
                 }
             }
         }
@@ -80,27 +61,24 @@ public static class Program
             Directory.Delete(work, recursive: true);
         }
         long total = 0;
-        foreach (var (format, (c, s)) in perFormat.OrderBy(p => p.Key))
+        foreach (var (format, (c, s)) in perFormat)
         {
-            Console.WriteLine($"{format,-13} {c,8} cases  {c / Math.Max(s, 1e-9),8:F0} cases/s");
+            Console.WriteLine($"{format,-13} {c,9} cases  {c / Math.Max(s, 1e-9),8:F0} cases/s");
             total += c;
         }
-        Console.WriteLine($"total: {total} cases in {clock.Elapsed.TotalSeconds:F0} s, {found} findings");
+        Console.WriteLine($"total: {total} cases in {clock.Elapsed.TotalSeconds:F0} s ({total / clock.Elapsed.TotalSeconds:F0} cases/s), {found} findings");
         return found == 0 ? 0 : 1;
     }
 
-    private static void RunCase(string path)
+    /// <summary>The fixtures' names say their format; the .pt ones hold zip, TorchScript and legacy files alike.</summary>
+    private static string FormatOf(string name) => Path.GetExtension(name) is { Length: > 0 } e ? e : ".bin";
+
+    internal static void Save(string findings, byte[] bytes, string format, string from, string problem)
     {
-        using var set = FormatDetector.Open(path);
-        foreach (var t in set.Tensors.Where(t => t.ByteCount < (64 << 20)))
-        {
-            t.ReadBytes();
-        }
-        var result = ConversionPipeline.Run(set, new ConversionOptions(AllowExtra: true));
-        foreach (var t in result.Tensors.Where(t => t.ByteCount < (64 << 20)))
-        {
-            t.ToTensorEntry().ReadBytes();
-        }
+        Directory.CreateDirectory(findings);
+        var name = $"finding-{Convert.ToHexStringLower(SHA256.HashData(bytes))[..12]}{format}";
+        File.WriteAllBytes(Path.Combine(findings, name), bytes);
+        Console.WriteLine($"FINDING {name} (from {from}): {problem}");
     }
 
     private static byte[] Mutate(byte[] seed, Random rng)

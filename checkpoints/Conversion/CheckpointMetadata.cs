@@ -22,7 +22,7 @@ public static class CheckpointMetadata
         {
             if (gathered.TryGetValue(key, out var known) && known.Value != value)
             {
-                throw new CheckpointFormatException($"{key}: {known.From} says '{known.Value}' but {from} says '{value}'");
+                throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{key}: {known.From} says '{known.Value}' but {from} says '{value}'");
             }
             gathered.TryAdd(key, (value, from));
         }
@@ -95,7 +95,7 @@ public static class CheckpointMetadata
             {
                 if (value.ValueKind != JsonValueKind.String)
                 {
-                    throw new CheckpointFormatException($"{Path.GetFileName(sidecar)}: '{key}' is not a string");
+                    throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{Path.GetFileName(sidecar)}: '{key}' is not a string");
                 }
                 yield return (key, value.GetString()!, Path.GetFileName(sidecar));
             }
@@ -117,15 +117,15 @@ public static class CheckpointMetadata
             using var document = JsonDocument.Parse(File.ReadAllBytes(path));
             return document.RootElement.ValueKind == JsonValueKind.Object
                 ? document.RootElement.Clone()
-                : throw new CheckpointFormatException($"{Path.GetFileName(path)}: not a JSON object");
+                : throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{Path.GetFileName(path)}: not a JSON object");
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException($"{Path.GetFileName(path)}: not valid JSON ({e.Message.Split(". ")[0]})");
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{Path.GetFileName(path)}: not valid JSON ({e.Message.Split(". ")[0]})");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointFormatException($"{Path.GetFileName(path)}: cannot read ({e.Message})");
+            throw new CheckpointFormatException(FormatErrorKind.CannotOpen, $"{Path.GetFileName(path)}: cannot read ({e.Message})");
         }
     }
 }

@@ -5,42 +5,43 @@ namespace ClipTools.Checkpoints.Conversion;
 
 /// <summary>
 /// The checks that stop a conversion, each as one line naming the key. They are
-/// <see cref="CheckpointFormatException"/>s, so the CLI reports them like a reader's errors (exit 2).
+/// <see cref="CheckpointFormatException"/>s with their own <see cref="FormatErrorKind"/>, so the CLI reports them
+/// like a reader's errors (exit 2).
 /// </summary>
 public static class ConversionErrors
 {
     public static CheckpointFormatException Missing(IReadOnlyList<string> keys) =>
-        new($"missing key{Plural(keys)} {Sample(keys)} (the canonical layout of the inferred model has {(keys.Count == 1 ? "it" : "them")})",
+        new(FormatErrorKind.MissingKey, $"missing key{Plural(keys)} {Sample(keys)} (the canonical layout of the inferred model has {(keys.Count == 1 ? "it" : "them")})",
             new FormatPlace(Key: keys[0]));
 
     public static CheckpointFormatException Unexpected(IReadOnlyList<string> keys) =>
-        new($"unexpected key{Plural(keys)} {Sample(keys)} (not in the canonical layout; --allow-extra skips {(keys.Count == 1 ? "it" : "them")})",
+        new(FormatErrorKind.UnexpectedKey, $"unexpected key{Plural(keys)} {Sample(keys)} (not in the canonical layout; --allow-extra skips {(keys.Count == 1 ? "it" : "them")})",
             new FormatPlace(Key: keys[0]));
 
     public static CheckpointFormatException Shape(string key, IReadOnlyList<long> actual, IReadOnlyList<long> expected, IModelConfig config) =>
-        new($"shape {Text(actual)} of '{key}' contradicts the inferred model, which needs {Text(expected)} ({config})",
+        new(FormatErrorKind.ShapeMismatch, $"shape {Text(actual)} of '{key}' contradicts the inferred model, which needs {Text(expected)} ({config})",
             new FormatPlace(Key: key));
 
     public static CheckpointFormatException NotFloat(string key, DType dtype) =>
-        new($"'{key}' is {dtype.Name()} where a float weight is expected", new FormatPlace(Key: key));
+        new(FormatErrorKind.DTypeMismatch, $"'{key}' is {dtype.Name()} where a float weight is expected", new FormatPlace(Key: key));
 
     public static CheckpointFormatException NotInteger(string key, DType dtype) =>
-        new($"'{key}' is {dtype.Name()} where an integer count is expected", new FormatPlace(Key: key));
+        new(FormatErrorKind.DTypeMismatch, $"'{key}' is {dtype.Name()} where an integer count is expected", new FormatPlace(Key: key));
 
     public static CheckpointFormatException NonFinite(string key, long index, double value) =>
-        new($"{(double.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf")} at element {index} of weight '{key}'", new FormatPlace(Key: key));
+        new(FormatErrorKind.NonFinite, $"{(double.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf")} at element {index} of weight '{key}'", new FormatPlace(Key: key));
 
     public static CheckpointFormatException Overflow(string key, long index, double value, DType to) =>
-        new($"element {index} of '{key}' ({value:R}) overflows {to.Name()}; use --dtype float32 or keep", new FormatPlace(Key: key));
+        new(FormatErrorKind.ValueOverflow, $"element {index} of '{key}' ({value:R}) overflows {to.Name()}; use --dtype float32 or keep", new FormatPlace(Key: key));
 
     public static CheckpointFormatException CannotInfer(string why) =>
-        new($"not a CLIP state dict: cannot infer the model from the shapes ({why})");
+        new(FormatErrorKind.NotClip, $"not a CLIP state dict: cannot infer the model from the shapes ({why})");
 
     public static CheckpointFormatException UnknownModel(string name, IFamilySpec family) =>
-        new($"unknown model '{name}' for --model (known: {string.Join(", ", family.Presets.Keys)})");
+        new(FormatErrorKind.UnknownModel, $"unknown model '{name}' for --model (known: {string.Join(", ", family.Presets.Keys)})");
 
     public static CheckpointFormatException ModelMismatch(string name, IEnumerable<string> differences) =>
-        new($"--model {name} does not match the checkpoint: {string.Join(", ", differences)}");
+        new(FormatErrorKind.ModelMismatch, $"--model {name} does not match the checkpoint: {string.Join(", ", differences)}");
 
     private static string Plural(IReadOnlyList<string> keys) => keys.Count == 1 ? "" : "s";
 

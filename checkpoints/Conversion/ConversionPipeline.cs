@@ -34,11 +34,11 @@ public static class ConversionPipeline
         var metadata = CheckpointMetadata.Gather(input, sourcePath, options);
         if (metadata.TryGetValue(ModelMetadata.Family, out var named) && named != family.Name)
         {
-            throw new CheckpointFormatException($"the metadata says family '{named}' but the keys are {family.Name}'s ({layout.Name} layout)");
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"the metadata says family '{named}' but the keys are {family.Name}'s ({layout.Name} layout)");
         }
         if (options.Metadata?.Keys.FirstOrDefault(k => !family.MetadataKeys.Contains(k)) is { } unknown)
         {
-            throw new CheckpointFormatException($"--meta {unknown}: not a metadata key of the {family.Name} family ({string.Join(", ", family.MetadataKeys)})");
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"--meta {unknown}: not a metadata key of the {family.Name} family ({string.Join(", ", family.MetadataKeys)})");
         }
         metadata[ModelMetadata.Layout] = layout.Name;
         var mapping = LayoutMapper.ToCanonical(layout, entries);

@@ -22,7 +22,7 @@ public sealed record PaddleExport(
             || config.VisionHeads != ClipConfig.DefaultHeads(config.VisionAttentionWidth)
             || config.TransformerHeads != ClipConfig.DefaultHeads(config.TransformerWidth))
         {
-            throw new CheckpointFormatException($"the Paddle port runs only OpenAI's CLIP with QuickGELU and one head per 64 channels, not {model.Family} ({model})");
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"the Paddle port runs only OpenAI's CLIP with QuickGELU and one head per 64 channels, not {model.Family} ({model})");
         }
         var mapping = LayoutMapper.FromCanonical(PaddleLayout.Layout, canonical);
         if (mapping.Unmatched.Count > 0)

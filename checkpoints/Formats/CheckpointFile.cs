@@ -20,7 +20,7 @@ public sealed class CheckpointFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointFormatException($"cannot open file: {e.Message}", kind: FormatErrorKind.CannotOpen);
+            throw new CheckpointFormatException(FormatErrorKind.CannotOpen, $"cannot open file: {e.Message}");
         }
         Budget = new ReadBudget(Length, ReadBudget.Scale);
     }
@@ -44,15 +44,15 @@ public sealed class CheckpointFile : IDisposable
         if (offset < 0 || offset > Length || destination.Length > Length - offset)
         {
             throw new CheckpointFormatException(
-                $"file is truncated: needs bytes {offset}..{offset + destination.Length} but has {Length}",
-                place ?? new FormatPlace(Offset: offset), kind: FormatErrorKind.Truncated);
+                FormatErrorKind.Truncated, $"file is truncated: needs bytes {offset}..{offset + destination.Length} but has {Length}",
+                place ?? new FormatPlace(Offset: offset));
         }
         while (destination.Length > 0)
         {
             var n = RandomAccess.Read(handle, destination, offset);
             if (n <= 0)
             {
-                throw new CheckpointFormatException("file ended while reading", place ?? new FormatPlace(Offset: offset), kind: FormatErrorKind.Truncated);
+                throw new CheckpointFormatException(FormatErrorKind.Truncated, "file ended while reading", place ?? new FormatPlace(Offset: offset));
             }
             destination = destination[n..];
             offset += n;
@@ -63,8 +63,7 @@ public sealed class CheckpointFile : IDisposable
     {
         if (count < 0 || count > Array.MaxLength || offset < 0 || count > Length - offset)
         {
-            throw new CheckpointFormatException($"cannot read {count} bytes at byte {offset} of a {Length}-byte file", place ?? new FormatPlace(Offset: offset),
-                kind: count < 0 || offset < 0 ? FormatErrorKind.NegativeSize : FormatErrorKind.Truncated);
+            throw new CheckpointFormatException(count < 0 || offset < 0 ? FormatErrorKind.NegativeSize : FormatErrorKind.Truncated, $"cannot read {count} bytes at byte {offset} of a {Length}-byte file", place ?? new FormatPlace(Offset: offset));
         }
         Budget.ChargeBytes(count, "reading", place ?? new FormatPlace(Offset: offset));
         var buffer = new byte[count];

@@ -24,10 +24,9 @@ public sealed record FormatPlace(string? Entry = null, long? Offset = null, stri
 
 /// <summary>
 /// A checkpoint that cannot be read: what is wrong and where. Readers throw only this for bad input; the CLI turns
-/// it into one line on stderr and exit code 2.
+/// it into one line on stderr and exit code 2. Every throw names its <see cref="FormatErrorKind"/>.
 /// </summary>
-public sealed class CheckpointFormatException(string what, FormatPlace? where = null, Exception? inner = null,
-    FormatErrorKind kind = FormatErrorKind.Malformed)
+public sealed class CheckpointFormatException(FormatErrorKind kind, string what, FormatPlace? where = null, Exception? inner = null)
     : FormatException(what, inner)
 {
     public string What { get; } = what;
@@ -38,10 +37,10 @@ public sealed class CheckpointFormatException(string what, FormatPlace? where = 
 
     /// <summary>The same error with the file's place filled in where the thrower did not know it.</summary>
     public CheckpointFormatException At(FormatPlace outer) => new(
+        Kind,
         What,
         new FormatPlace(Where.Entry ?? outer.Entry, Where.Offset ?? outer.Offset, Where.Key ?? outer.Key),
-        InnerException,
-        Kind);
+        InnerException);
 
     /// <summary>One line, whatever the message holds, with control characters escaped for the terminal.</summary>
     public string ToOneLine()

@@ -14,6 +14,9 @@ public static class DatFile
     private const int MaxRank = 16;
     private const int MaxNameLength = 1024;
 
+    // A one-byte name length, a one-byte name, element type and rank.
+    private const int MinEntryBytes = 4;
+
     // TorchSharp's ScalarType codes (the same as libtorch's c10::ScalarType).
     private static readonly Dictionary<long, DType> ElementTypes = new()
     {
@@ -32,15 +35,37 @@ public static class DatFile
     public static IReadOnlyList<DatEntry> ReadIndex(string path)
     {
         using var stream = File.OpenRead(path);
-        var (entries, problem) = Parse(stream);
-        return problem is null ? entries : throw new CheckpointFormatException($"{Path.GetFileName(path)}: {problem}");
+        var looksLikeDat = false;
+        try
+        {
+            return Parse(stream, ref looksLikeDat);
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw new CheckpointFormatException(e.Kind, $"{Path.GetFileName(path)}: {e.What}", e.Where);
+        }
     }
 
     /// <summary>Whether the whole file is one <c>.dat</c> index with its tensors, nothing missing and nothing after.</summary>
-    public static bool IsDat(Stream stream)
+    public static bool IsDat(Stream stream) => Check(stream) is null;
+
+    /// <summary>
+    /// Null when the whole file is one <c>.dat</c>; else what is wrong, and whether the file looked like a
+    /// <c>.dat</c> up to there (its first entry's name and element type read), so the problem is worth reporting.
+    /// </summary>
+    public static (CheckpointFormatException Problem, bool LooksLikeDat)? Check(Stream stream)
     {
         stream.Position = 0;
-        return Parse(stream).Problem is null;
+        var looksLikeDat = false;
+        try
+        {
+            Parse(stream, ref looksLikeDat);
+            return null;
+        }
+        catch (CheckpointFormatException e)
+        {
+            return (e, looksLikeDat);
+        }
     }
 
     /// <summary>The file as a tensor set (format <see cref="CheckpointFormat.TorchSharpDat"/>), bytes read in place.</summary>
@@ -53,7 +78,7 @@ public static class DatFile
         {
             if (!seen.Add(e.Name))
             {
-                throw new CheckpointFormatException($"'{e.Name}' appears twice", new FormatPlace(Offset: e.Offset, Key: e.Name));
+                throw new CheckpointFormatException(FormatErrorKind.DuplicateName, $"'{e.Name}' appears twice", new FormatPlace(Offset: e.Offset, Key: e.Name));
             }
             tensors.Add(new TensorEntry(e.Name, e.DType, e.Shape, new FileRangeBytes(file, e.Offset, new FormatPlace(Key: e.Name))));
         }
@@ -61,100 +86,93 @@ public static class DatFile
             new Dictionary<string, string>(), null, file);
     }
 
-    /// <summary>The entries, or the first thing that is not as the format says (and where).</summary>
-    private static (List<DatEntry> Entries, string? Problem) Parse(Stream stream)
+    /// <summary>The entries; the first thing that is not as the format says is thrown, with its kind and byte.</summary>
+    private static List<DatEntry> Parse(Stream stream, ref bool looksLikeDat)
     {
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         var length = stream.Length;
-        var entries = new List<DatEntry>();
         if (length >= 4 && reader.ReadUInt32() == 0x04034B50)
         {
-            return (entries, "is a zip archive (a PyTorch checkpoint?), not a TorchSharp .dat file: convert it with clip-convert");
+            throw Problem(FormatErrorKind.UnknownFormat, "is a zip archive (a PyTorch checkpoint?), not a TorchSharp .dat file: convert it with clip-convert", 0);
         }
         stream.Position = 0;
-        if (ReadCount(reader) is not long count)
-        {
-            return (entries, "entry count: bad or missing number at byte 0");
-        }
+        var count = ReadCount(reader, "entry count");
+        var entries = new List<DatEntry>((int)Math.Min(count, 4096));
         for (long i = 0; i < count; i++)
         {
             var at = stream.Position;
-            if (ReadName(reader) is not { } name)
-            {
-                return (entries, $"entry {i}: unreadable name at byte {at}");
-            }
-            if (name.Length == 0 || name.Length > MaxNameLength || name.Any(char.IsControl))
-            {
-                return (entries, $"entry {i} at byte {at} has no plausible name: not a TorchSharp .dat file?");
-            }
-            var codeAt = stream.Position;
-            if (ReadCount(reader) is not long code)
-            {
-                return (entries, $"element type of '{name}': bad or missing number at byte {codeAt}");
-            }
-            if (!ElementTypes.TryGetValue(code, out var element))
-            {
-                return (entries, $"'{name}': unknown element type {code} at byte {at}");
-            }
-            var rankAt = stream.Position;
-            if (ReadCount(reader) is not long rank)
-            {
-                return (entries, $"rank of '{name}': bad or missing number at byte {rankAt}");
-            }
+            var name = ReadName(reader, i);
+            var element = ReadCount(reader, $"element type of '{name}'") is var code && ElementTypes.TryGetValue(code, out var e)
+                ? e
+                : throw Problem(FormatErrorKind.Unsupported, $"'{name}': unknown element type {code}", at);
+            looksLikeDat = true;
+            var rank = ReadCount(reader, $"rank of '{name}'");
             if (rank > MaxRank)
             {
-                return (entries, $"'{name}': rank {rank} at byte {at} is not plausible");
+                throw Problem(FormatErrorKind.LimitExceeded, $"'{name}': rank {rank} is over the {MaxRank} dimensions any tensor has", at);
             }
             var shape = new long[rank];
-            var elements = (Int128)1;
             for (var d = 0; d < rank; d++)
             {
-                var dimAt = stream.Position;
-                if (ReadCount(reader) is not long dim)
-                {
-                    return (entries, $"shape of '{name}': bad or missing number at byte {dimAt}");
-                }
-                shape[d] = dim;
-                elements = Int128.Min(elements * dim, long.MaxValue);
+                shape[d] = ReadCount(reader, $"shape of '{name}'");
             }
-            var bytes = elements * element.Size();
-            if (stream.Position + bytes > length)
+            // ReadCount gives at most 63 bits, so a dimension is never negative; the products are checked.
+            var bytes = TensorEntry.ByteCountOf(shape, element, new FormatPlace(Offset: at, Key: name));
+            if (bytes > length - stream.Position)
             {
-                return (entries, $"'{name}': needs {bytes} bytes at byte {stream.Position} but the file ends at {length} (truncated?)");
+                throw Problem(FormatErrorKind.Truncated, $"'{name}': needs {bytes} bytes at byte {stream.Position} but the file ends at {length}", at);
             }
-            entries.Add(new DatEntry(name, element, shape, stream.Position, (long)bytes));
-            stream.Seek((long)bytes, SeekOrigin.Current);
+            entries.Add(new DatEntry(name, element, shape, stream.Position, bytes));
+            stream.Seek(bytes, SeekOrigin.Current);
+            // Every entry takes at least MinEntryBytes: a count the rest of the file cannot hold is refused at once.
+            if (count - i - 1 > (length - stream.Position) / MinEntryBytes)
+            {
+                throw Problem(FormatErrorKind.Truncated, $"declares {count} entries, more than its {length} bytes can hold", 0);
+            }
         }
         if (stream.Position != length)
         {
-            return (entries, $"{length - stream.Position} unexpected bytes after the last entry");
+            throw Problem(FormatErrorKind.TrailingBytes, $"{length - stream.Position} unexpected bytes after the last entry", stream.Position);
         }
-        return (entries, null);
+        return entries;
     }
 
+    private static CheckpointFormatException Problem(FormatErrorKind kind, string what, long at) =>
+        new(kind, what, new FormatPlace(Offset: at));
+
     // .NET's BinaryWriter.Write(string): a 7-bit-encoded byte length, then UTF-8.
-    private static string? ReadName(BinaryReader reader)
+    private static string ReadName(BinaryReader reader, long index)
     {
-        if (ReadCount(reader) is not long byteLength || byteLength > MaxNameLength * 4
-            || byteLength > reader.BaseStream.Length - reader.BaseStream.Position)
+        var at = reader.BaseStream.Position;
+        var byteLength = ReadCount(reader, $"name length of entry {index}");
+        if (byteLength > MaxNameLength * 4)
         {
-            return null;
+            throw Problem(FormatErrorKind.LimitExceeded, $"entry {index}: a name of {byteLength} bytes is over the {MaxNameLength * 4} allowed", at);
+        }
+        if (byteLength > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw Problem(FormatErrorKind.Truncated, $"entry {index}: the file ends inside its name", at);
         }
         var bytes = reader.ReadBytes((int)byteLength);
         var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
         var name = utf8.GetString(bytes);
-        return name.Contains('\uFFFD') ? null : name;
+        if (name.Length == 0 || name.Length > MaxNameLength || name.Contains('\uFFFD') || name.Any(char.IsControl))
+        {
+            throw Problem(FormatErrorKind.BadHeader, $"entry {index} has no plausible name: not a TorchSharp .dat file?", at);
+        }
+        return name;
     }
 
-    // ULEB128, at most 63 bits; null at the end of the file or for a longer number.
-    private static long? ReadCount(BinaryReader reader)
+    // ULEB128 of at most 63 bits, so never negative.
+    private static long ReadCount(BinaryReader reader, string what)
     {
+        var at = reader.BaseStream.Position;
         long value = 0;
         for (var shift = 0; shift < 63; shift += 7)
         {
             if (reader.BaseStream.Position >= reader.BaseStream.Length)
             {
-                return null;
+                throw Problem(FormatErrorKind.Truncated, $"{what}: the file ends inside a number", at);
             }
             var b = reader.ReadByte();
             value |= (long)(b & 0x7F) << shift;
@@ -163,6 +181,6 @@ public static class DatFile
                 return value;
             }
         }
-        return null;
+        throw Problem(FormatErrorKind.Overflow, $"{what}: a number longer than 63 bits", at);
     }
 }

@@ -38,14 +38,21 @@ public static class FormatDetector
         {
             return Detect(head, file.Length);
         }
-        using (var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var dat = DatFile.Check(stream);
+        if (head.Length > 0 && dat is null)
         {
-            if (head.Length > 0 && DatFile.IsDat(stream))
-            {
-                return Kind.TorchSharpDat;
-            }
+            return Kind.TorchSharpDat;
         }
-        return Detect(head, file.Length);
+        try
+        {
+            return Detect(head, file.Length);
+        }
+        catch (CheckpointFormatException e) when (e.Kind == FormatErrorKind.UnknownFormat && dat is { LooksLikeDat: true })
+        {
+            // No magic, but a .dat's first entry reads well: what breaks the .dat says more than "unknown format".
+            throw new CheckpointFormatException(dat.Value.Problem.Kind, $"TorchSharp .dat: {dat.Value.Problem.What}", dat.Value.Problem.Where);
+        }
     }
 
     public static Kind Detect(ReadOnlySpan<byte> head, long fileLength)
@@ -72,17 +79,17 @@ public static class FormatDetector
                 return Kind.Safetensors;
             }
             throw new CheckpointFormatException(
-                $"safetensors header declares {headerLength} bytes but the file has {fileLength - 8} after the length",
-                new FormatPlace(Offset: 0), kind: FormatErrorKind.Truncated);
+                FormatErrorKind.Truncated, $"safetensors header declares {headerLength} bytes but the file has {fileLength - 8} after the length",
+                new FormatPlace(Offset: 0));
         }
         if (head.Length == 0)
         {
-            throw new CheckpointFormatException("file is empty", kind: FormatErrorKind.UnknownFormat);
+            throw new CheckpointFormatException(FormatErrorKind.UnknownFormat, "file is empty");
         }
         throw new CheckpointFormatException(
-            $"unknown format: first bytes {Convert.ToHexString(head[..Math.Min(8, head.Length)])} are not a zip archive, a "
+            FormatErrorKind.UnknownFormat, $"unknown format: first bytes {Convert.ToHexString(head[..Math.Min(8, head.Length)])} are not a zip archive, a "
             + "PyTorch legacy file, a pickle or a safetensors header, and the file is not a TorchSharp .dat",
-            new FormatPlace(Offset: 0), kind: FormatErrorKind.UnknownFormat);
+            new FormatPlace(Offset: 0));
     }
 
     // One directory read decides between .npz (every entry a .npy) and a PyTorch archive, and serves the reader.

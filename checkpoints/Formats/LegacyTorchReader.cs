@@ -18,18 +18,18 @@ public static class LegacyTorchReader
         var magic = LoadAt(file, ref at, "magic number");
         if (magic.Root is not System.Numerics.BigInteger and not long || magic.Root.ToString() != "119547037146038801333356")
         {
-            throw new CheckpointFormatException("legacy magic number is wrong", new FormatPlace("magic number", 0));
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, "legacy magic number is wrong", new FormatPlace("magic number", 0));
         }
         var protocolAt = at;
         var protocol = LoadAt(file, ref at, "protocol version");
         if (protocol.Root is not 1001)
         {
-            throw new CheckpointFormatException($"legacy protocol version {protocol.Root} is not 1001", new FormatPlace("protocol version", protocolAt));
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"legacy protocol version {protocol.Root} is not 1001", new FormatPlace("protocol version", protocolAt));
         }
         var sysInfo = LoadAt(file, ref at, "sys_info");
         if (sysInfo.Root is Hashtable info && info["little_endian"] is false)
         {
-            throw new CheckpointFormatException("big-endian legacy file is not supported", new FormatPlace("sys_info"));
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, "big-endian legacy file is not supported", new FormatPlace("sys_info"));
         }
         var storages = new Dictionary<string, TorchStorageRef>(StringComparer.Ordinal);
         var objectAt = at;
@@ -43,7 +43,7 @@ public static class LegacyTorchReader
         var keys = LoadAt(file, ref at, "storage keys");
         if (keys.Root is not ArrayList keyList || keyList.Cast<object>().Any(k => k is not string))
         {
-            throw new CheckpointFormatException("storage key list is not a list of strings", new FormatPlace("storage keys", keysAt));
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, "storage key list is not a list of strings", new FormatPlace("storage keys", keysAt));
         }
         // Storages follow in the key list's order: int64 element count, then the elements.
         var located = new Dictionary<string, (long Offset, long Bytes)>(StringComparer.Ordinal);
@@ -53,15 +53,14 @@ public static class LegacyTorchReader
             var place = new FormatPlace($"storage {key}", at);
             if (!storages.TryGetValue(key, out var storage))
             {
-                throw new CheckpointFormatException("storage key is not used by any tensor", place);
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, "storage key is not used by any tensor", place);
             }
             file.ReadExactly(at, count, place);
             var numel = BinaryPrimitives.ReadInt64LittleEndian(count);
             var size = storage.DType.Size();
             if (numel < 0 || numel > (file.Length - at - 8) / size)
             {
-                throw new CheckpointFormatException($"storage declares {numel} elements, more than the file holds", place,
-                    kind: numel < 0 ? FormatErrorKind.NegativeSize : FormatErrorKind.Truncated);
+                throw new CheckpointFormatException(numel < 0 ? FormatErrorKind.NegativeSize : FormatErrorKind.Truncated, $"storage declares {numel} elements, more than the file holds", place);
             }
             located[key] = (at + 8, numel * size);
             at += 8 + numel * size;
@@ -72,14 +71,14 @@ public static class LegacyTorchReader
             var key = t.Storage.ViewOf?.Key ?? t.Storage.Key;
             if (!located.TryGetValue(key, out var where))
             {
-                throw new CheckpointFormatException($"storage '{key}' is not in the file", new FormatPlace("object", Key: name));
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"storage '{key}' is not in the file", new FormatPlace("object", Key: name));
             }
             var offset = t.Storage.ViewOf?.Offset ?? 0;
             var size = t.Storage.DType.Size();
             if (offset < 0 || offset > where.Bytes / size)
             {
-                throw new CheckpointFormatException($"storage view starts at element {offset}, outside its storage of {where.Bytes} bytes",
-                    new FormatPlace($"storage {key}", Key: name), kind: FormatErrorKind.OutOfBounds);
+                throw new CheckpointFormatException(FormatErrorKind.OutOfBounds, $"storage view starts at element {offset}, outside its storage of {where.Bytes} bytes",
+                    new FormatPlace($"storage {key}", Key: name));
             }
             return TorchTensors.ToEntry(name, t, file, where.Offset + offset * size, where.Bytes - offset * size, new FormatPlace($"storage {key}"));
         }
@@ -110,7 +109,7 @@ public static class LegacyTorchReader
                 if (chunk >= file.Length - at || chunk >= MaxPickleBytes)
                 {
                     throw t.Error.At(new FormatPlace(entry)) is var e && e.Where.Offset is long o
-                        ? new CheckpointFormatException(e.What, e.Where with { Offset = o + at }, kind: e.Kind)
+                        ? new CheckpointFormatException(e.Kind, e.What, e.Where with { Offset = o + at })
                         : t.Error;
                 }
                 chunk = Math.Min(chunk * 4, Math.Min(file.Length - at, MaxPickleBytes));

@@ -34,8 +34,7 @@ public static partial class NpzReader
             var available = entry.Size - dataOffset;
             if (bytes != available)
             {
-                throw new CheckpointFormatException($"array of {dtype.Name()} [{string.Join(", ", shape)}] needs {bytes} bytes but the entry holds {available}", place,
-                    kind: FormatErrorKind.SizeMismatch);
+                throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"array of {dtype.Name()} [{string.Join(", ", shape)}] needs {bytes} bytes but the entry holds {available}", place);
             }
             TensorBytes data = entry.IsStored
                 ? new FileRangeBytes(file, entry.DataStart + dataOffset, place)
@@ -77,35 +76,35 @@ public static partial class NpzReader
     {
         if (content.Length < 10 || content[0] != 0x93 || Encoding.ASCII.GetString(content, 1, 5) != "NUMPY")
         {
-            throw new CheckpointFormatException("not a .npy array (no \\x93NUMPY magic)", place with { Offset = 0 }, kind: FormatErrorKind.BadHeader);
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, "not a .npy array (no \\x93NUMPY magic)", place with { Offset = 0 });
         }
         var major = content[6];
         var (lengthBytes, headerLength) = major switch
         {
             1 => (2, (int)BitConverter.ToUInt16(content, 8)),
             2 or 3 when content.Length >= 12 => (4, (int)Math.Min(BitConverter.ToUInt32(content, 8), int.MaxValue)),
-            _ => throw new CheckpointFormatException($".npy version {major} is not supported", place with { Offset = 6 }, kind: FormatErrorKind.Unsupported),
+            _ => throw new CheckpointFormatException(FormatErrorKind.Unsupported, $".npy version {major} is not supported", place with { Offset = 6 }),
         };
         var start = 8 + lengthBytes;
         if (headerLength > MaxHeaderBytes || start + headerLength > content.Length)
         {
-            throw new CheckpointFormatException($".npy header of {headerLength} bytes does not fit the entry", place with { Offset = 8 }, kind: FormatErrorKind.BadHeader);
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, $".npy header of {headerLength} bytes does not fit the entry", place with { Offset = 8 });
         }
         var header = Encoding.Latin1.GetString(content, start, headerLength);
         var match = HeaderPattern().Match(header);
         if (!match.Success)
         {
-            throw new CheckpointFormatException($".npy header is not a descr/fortran_order/shape dict: {header.Trim()}", place with { Offset = start }, kind: FormatErrorKind.BadHeader);
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, $".npy header is not a descr/fortran_order/shape dict: {header.Trim()}", place with { Offset = start });
         }
         var descr = match.Groups["descr"].Value;
         if (descr[0] == '>' && descr[1..] is not ("u1" or "i1" or "b1"))
         {
-            throw new CheckpointFormatException($"big-endian array '{descr}' is not supported", place, kind: FormatErrorKind.Unsupported);
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"big-endian array '{descr}' is not supported", place);
         }
         var dtype = DTypeInfo.FromNumpyCode(descr.TrimStart('<', '|', '=', '>'))
-            ?? throw new CheckpointFormatException($"numpy dtype '{descr}' is not supported", place, kind: FormatErrorKind.Unsupported);
+            ?? throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"numpy dtype '{descr}' is not supported", place);
         var shape = match.Groups["shape"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => long.TryParse(d, out var v) && v >= 0 ? v : throw new CheckpointFormatException($"bad dimension '{d}' in .npy shape", place, kind: FormatErrorKind.Overflow))
+            .Select(d => long.TryParse(d, out var v) && v >= 0 ? v : throw new CheckpointFormatException(FormatErrorKind.Overflow, $"bad dimension '{d}' in .npy shape", place))
             .ToArray();
         return (dtype, shape, start + headerLength, match.Groups["fortran"].Value == "True");
     }

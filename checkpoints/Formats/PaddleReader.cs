@@ -19,7 +19,7 @@ public static class PaddleReader
         const string entry = "pickle";
         if (file.Length > Array.MaxLength)
         {
-            throw new CheckpointFormatException($"Paddle file of {file.Length} bytes is larger than one read allows");
+            throw new CheckpointFormatException(FormatErrorKind.LimitExceeded, $"Paddle file of {file.Length} bytes is larger than one read allows");
         }
         var bytes = file.ReadBytes(0, file.Length);
         var loaded = SafeUnpickler.Load(bytes, entry, file.Budget);
@@ -39,7 +39,7 @@ public static class PaddleReader
             var slices = new HashSet<string>(split.SelectMany(s => s.Slices), StringComparer.Ordinal);
             if (split.Any(s => s.Slices.Count == 0))
             {
-                throw new CheckpointFormatException("split array without slices", place with { Key = SplitInfoKey });
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, "split array without slices", place with { Key = SplitInfoKey });
             }
             foreach (var (key, value) in walker.Ordered(dict))
             {
@@ -79,7 +79,7 @@ public static class PaddleReader
         }
         else
         {
-            throw new CheckpointFormatException($"Paddle pickle holds a {PickleValues.Describe(loaded.Root)}, not a dict of arrays", place, kind: FormatErrorKind.BadStructure);
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"Paddle pickle holds a {PickleValues.Describe(loaded.Root)}, not a dict of arrays", place);
         }
         tensors.AddRange(walker.Tensors);
         ignored.AddRange(walker.Ignored);
@@ -105,21 +105,21 @@ public static class PaddleReader
         if (array.DType is null)
         {
             // _reconstruct without the BUILD that gives it a dtype, shape and data.
-            throw new CheckpointFormatException("numpy array was never built (no dtype, shape or data)", place, kind: FormatErrorKind.BadStructure);
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, "numpy array was never built (no dtype, shape or data)", place);
         }
         var code = array.DType.Code;
         var order = array.DType.ByteOrder;
         var bare = code.TrimStart('<', '>', '|', '=');
         if (code.StartsWith('>') || order == '>')
         {
-            throw new CheckpointFormatException($"big-endian numpy array '{code}' is not supported", place, kind: FormatErrorKind.Unsupported);
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"big-endian numpy array '{code}' is not supported", place);
         }
-        var dtype = DTypeInfo.FromNumpyCode(bare) ?? throw new CheckpointFormatException($"numpy dtype '{code}' is not a tensor dtype", place, kind: FormatErrorKind.Unsupported);
+        var dtype = DTypeInfo.FromNumpyCode(bare) ?? throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"numpy dtype '{code}' is not a tensor dtype", place);
         var byteCount = TensorEntry.ByteCountOf(array.Shape, dtype, place);
         var numel = byteCount / dtype.Size();
         if (array.Data.LongLength != byteCount)
         {
-            throw new CheckpointFormatException($"array data has {array.Data.LongLength} bytes but shape and dtype need {byteCount}", place, kind: FormatErrorKind.SizeMismatch);
+            throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"array data has {array.Data.LongLength} bytes but shape and dtype need {byteCount}", place);
         }
         TensorBytes bytes = new MemoryBytes(array.Data);
         if (array.FortranOrder && array.Shape.Length > 1 && numel > 0)
@@ -146,14 +146,14 @@ public static class PaddleReader
         }
         if (info is not Hashtable table)
         {
-            throw new CheckpointFormatException($"{SplitInfoKey} is not a dict", place with { Key = SplitInfoKey });
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"{SplitInfoKey} is not a dict", place with { Key = SplitInfoKey });
         }
         foreach (DictionaryEntry e in table)
         {
             var name = e.Key as string;
             if (name is null || e.Value is not Hashtable d || d["slices"] is not ArrayList slices || slices.Cast<object>().Any(s => s is not string))
             {
-                throw new CheckpointFormatException("split-array entry needs OriginShape and a list of slice names", place with { Key = SplitInfoKey });
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, "split-array entry needs OriginShape and a list of slice names", place with { Key = SplitInfoKey });
             }
             result.Add((name, PickleValues.ToLongs(d["OriginShape"]), slices.Cast<string>().ToList()));
         }
@@ -169,26 +169,25 @@ public static class PaddleReader
         {
             if (!IsTensor(dict[slice]))
             {
-                throw new CheckpointFormatException($"slice '{slice}' named by {SplitInfoKey} is missing", place with { Key = name });
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"slice '{slice}' named by {SplitInfoKey} is missing", place with { Key = name });
             }
             var part = ToEntry(slice, dict[slice]!);
             if (dtype is not null && part.DType != dtype)
             {
-                throw new CheckpointFormatException("slices of one array have different dtypes", place with { Key = slice });
+                throw new CheckpointFormatException(FormatErrorKind.DTypeMismatch, "slices of one array have different dtypes", place with { Key = slice });
             }
             dtype = part.DType;
             parts.Add((part.Bytes, part.ByteCount));
             if (part.ElementCount > long.MaxValue - total)
             {
-                throw new CheckpointFormatException("slices together overflow 64-bit element counts", place with { Key = name }, kind: FormatErrorKind.Overflow);
+                throw new CheckpointFormatException(FormatErrorKind.Overflow, "slices together overflow 64-bit element counts", place with { Key = name });
             }
             total += part.ElementCount;
         }
         var needed = TensorEntry.ElementCountOf(shape, place with { Key = name });
         if (dtype is null || total != needed)
         {
-            throw new CheckpointFormatException($"slices hold {total} elements but OriginShape [{string.Join(", ", shape)}] needs {needed}", place with { Key = name },
-                kind: FormatErrorKind.SizeMismatch);
+            throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"slices hold {total} elements but OriginShape [{string.Join(", ", shape)}] needs {needed}", place with { Key = name });
         }
         return new TensorEntry(name, dtype.Value, shape, new ConcatBytes(parts));
     }

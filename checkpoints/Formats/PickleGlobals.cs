@@ -52,7 +52,7 @@ public static class PickleGlobals
             }
             catch (IndexOutOfRangeException)
             {
-                throw new CheckpointFormatException($"{Name} called with {args.Length} arguments");
+                throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, $"{Name} called with {args.Length} arguments");
             }
         }
     }
@@ -71,9 +71,9 @@ public static class PickleGlobals
         // _rebuild_from_type_v2(func, type, args, state): a tensor subclass; the tensor is func(*args).
         Add("torch._tensor._rebuild_from_type_v2", a => a[0] is Constructor f && a[2] is object[] args
             ? f.construct(args)
-            : throw new CheckpointFormatException("_rebuild_from_type_v2 without a rebuild function"));
-        Add("torch.nn.parameter.Parameter", _ => throw new CheckpointFormatException("torch.nn.parameter.Parameter called directly"));
-        Add("torch.Tensor", _ => throw new CheckpointFormatException("torch.Tensor called directly"));
+            : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "_rebuild_from_type_v2 without a rebuild function"));
+        Add("torch.nn.parameter.Parameter", _ => throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "torch.nn.parameter.Parameter called directly"));
+        Add("torch.Tensor", _ => throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "torch.Tensor called directly"));
         foreach (var storage in new[]
         {
             "BoolStorage", "ByteStorage", "CharStorage", "ShortStorage", "IntStorage", "LongStorage", "HalfStorage",
@@ -85,7 +85,7 @@ public static class PickleGlobals
         }
         Add("collections.OrderedDict", a => a.Length == 0
             ? new PickledOrderedDict()
-            : throw new CheckpointFormatException("collections.OrderedDict called with arguments"));
+            : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "collections.OrderedDict called with arguments"));
         Add("torch.device", a => a.Length > 0 ? a[0]?.ToString() : "cpu");
         Add("torch.Size", a => a.Length > 0 ? a[0] : Array.Empty<object>());
         // TorchScript archives: typed lists and type tags around plain values.
@@ -101,16 +101,16 @@ public static class PickleGlobals
             Add(module + "._reconstruct", _ => new NumpyArray());
             Add(module + ".scalar", a => a[0] is NumpyDType t
                 ? new NumpyScalar(t, a.Length > 1 ? a[1] as byte[] ?? PickleValues.Latin1Bytes(a[1] as string ?? "") : [])
-                : throw new CheckpointFormatException("numpy scalar without a dtype"));
+                : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "numpy scalar without a dtype"));
         }
-        Add("numpy.ndarray", _ => throw new CheckpointFormatException("numpy.ndarray called directly"));
+        Add("numpy.ndarray", _ => throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "numpy.ndarray called directly"));
         Add("numpy.dtype", a => a[0] is string code
             ? new NumpyDType(code)
-            : throw new CheckpointFormatException("numpy.dtype without a type code"));
+            : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "numpy.dtype without a type code"));
         // Protocol 2 from Python 3 writes bytes as _codecs.encode(latin-1 text, 'latin1').
         Add("_codecs.encode", a => a.Length == 2 && a[0] is string s && a[1] is "latin1" or "latin-1"
             ? PickleValues.Latin1Bytes((string)a[0])
-            : throw new CheckpointFormatException("_codecs.encode is allowed only as encode(text, 'latin1')"));
+            : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "_codecs.encode is allowed only as encode(text, 'latin1')"));
 
         // Paddle: a tensor as (tuple, ((name, ndarray),)) and a LoDTensor as (eval, ('data', {'data': ndarray})).
         foreach (var builtins in new[] { "builtins", "__builtin__" })
@@ -120,9 +120,9 @@ public static class PickleGlobals
                 {
                     object[] t => t,
                     ArrayList l => ChargedCopy(l),
-                    _ => throw new CheckpointFormatException("tuple() of something that is not a tuple or list"),
+                    _ => throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "tuple() of something that is not a tuple or list"),
                 }
-                : throw new CheckpointFormatException("tuple() needs one argument"));
+                : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "tuple() needs one argument"));
             Add(builtins + ".eval", PaddleLoDTensorEval);
         }
         return d;
@@ -139,7 +139,7 @@ public static class PickleGlobals
     {
         public TorchStorageType Type { get; } = type;
 
-        public object construct(object[] args) => throw new CheckpointFormatException($"torch.{Type.Name} called directly");
+        public object construct(object[] args) => throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, $"torch.{Type.Name} called directly");
     }
 
     /// <summary>The storage class a persistent id names, or null when it is not one this reader knows.</summary>
@@ -149,7 +149,7 @@ public static class PickleGlobals
     {
         if (a.Length < 4 || a[0] is not TorchStorageRef storage)
         {
-            throw new CheckpointFormatException("_rebuild_tensor_v2 without a storage");
+            throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "_rebuild_tensor_v2 without a storage");
         }
         return new TorchTensorRef(storage, PickleValues.ToLong(a[1]), PickleValues.ToLongs(a[2]), PickleValues.ToLongs(a[3]));
     }
@@ -158,5 +158,5 @@ public static class PickleGlobals
     private static object PaddleLoDTensorEval(object[] a) =>
         a.Length == 2 && a[0] is "data" && a[1] is Hashtable env && env.Count == 1 && env["data"] is NumpyArray array
             ? array
-            : throw new CheckpointFormatException("refused global 'builtins.eval': only Paddle's eval('data', {'data': ndarray}) form is allowed");
+            : throw new CheckpointFormatException(FormatErrorKind.RefusedGlobal, "refused global 'builtins.eval': only Paddle's eval('data', {'data': ndarray}) form is allowed");
 }

@@ -59,12 +59,12 @@ public sealed class PickleScanner
         }
         catch (CheckpointFormatException e) when (baseOffset != 0 && e.Where.Offset is long o)
         {
-            throw new CheckpointFormatException(e.What, e.Where with { Offset = o + baseOffset }, kind: e.Kind);
+            throw new CheckpointFormatException(e.Kind, e.What, e.Where with { Offset = o + baseOffset });
         }
     }
 
     private CheckpointFormatException Error(string what, int at, FormatErrorKind kind = FormatErrorKind.BadPickle) =>
-        new(what, new FormatPlace(entry, at), kind: kind);
+        new(kind, what, new FormatPlace(entry, at));
 
     private Result Run()
     {
@@ -85,7 +85,7 @@ public sealed class PickleScanner
                     protocol = ReadByte(at);
                     if (protocol > 5)
                     {
-                        throw Error($"unsupported pickle protocol {protocol}", at);
+                        throw Error($"unsupported pickle protocol {protocol}", at, FormatErrorKind.Unsupported);
                     }
                     break;
                 case 0x95: // FRAME: the frame's length must fit in what follows
@@ -100,7 +100,7 @@ public sealed class PickleScanner
                 case (byte)'(': // MARK
                     if (++marks > MaxMarkDepth)
                     {
-                        throw Error($"pickle nests deeper than {MaxMarkDepth} marks", at);
+                        throw Error($"pickle nests deeper than {MaxMarkDepth} marks", at, FormatErrorKind.TooDeep);
                     }
                     Push(Mark, at);
                     break;
@@ -300,9 +300,9 @@ public sealed class PickleScanner
                     MemoPut(memo.Count, at);
                     break;
                 case 0x82 or 0x83 or 0x84: // EXT1, EXT2, EXT4: the copyreg extension registry
-                    throw Error("refused pickle extension code (EXT1/EXT2/EXT4)", at);
+                    throw Error("refused pickle extension code (EXT1/EXT2/EXT4)", at, FormatErrorKind.RefusedGlobal);
                 case 0x97 or 0x98: // NEXT_BUFFER, READONLY_BUFFER
-                    throw Error("refused out-of-band pickle buffer", at);
+                    throw Error("refused out-of-band pickle buffer", at, FormatErrorKind.Unsupported);
                 default:
                     throw Error($"invalid pickle opcode 0x{op:x2}", at);
             }
@@ -326,7 +326,7 @@ public sealed class PickleScanner
     {
         if (stack.Count >= MaxStackDepth)
         {
-            throw Error($"pickle stack deeper than {MaxStackDepth}", at);
+            throw Error($"pickle stack deeper than {MaxStackDepth}", at, FormatErrorKind.LimitExceeded);
         }
         stack.Add(value);
     }
@@ -437,7 +437,7 @@ public sealed class PickleScanner
     }
 
     private static long ParseLong(string s, int at) =>
-        long.TryParse(s, out var v) ? v : throw new CheckpointFormatException($"bad memo key '{s}'", new FormatPlace(Offset: at), kind: FormatErrorKind.BadPickle);
+        long.TryParse(s, out var v) ? v : throw new CheckpointFormatException(FormatErrorKind.BadPickle, $"bad memo key '{s}'", new FormatPlace(Offset: at));
 
     private string Utf8(ReadOnlySpan<byte> bytes, int at)
     {

@@ -50,7 +50,7 @@ public sealed class NumpyDType(string code)
         }
         if (state.Length > 3 && state[3] is not null)
         {
-            throw new CheckpointFormatException($"numpy structured dtype '{Code}' is not a tensor dtype");
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"numpy structured dtype '{Code}' is not a tensor dtype");
         }
     }
 }
@@ -72,7 +72,7 @@ public sealed class NumpyArray
         var s = state.Length == 5 ? state[1..] : state;
         if (s.Length != 4 || s[0] is not object[] shape || s[1] is not NumpyDType dtype || s[2] is not bool fortran)
         {
-            throw new CheckpointFormatException("numpy array state is not (shape, dtype, is_fortran, data)");
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, "numpy array state is not (shape, dtype, is_fortran, data)");
         }
         Shape = PickleValues.ToLongs(shape);
         DType = dtype;
@@ -81,7 +81,7 @@ public sealed class NumpyArray
         {
             byte[] b => b,
             string latin1 => PickleValues.Latin1Bytes(latin1),
-            _ => throw new CheckpointFormatException("numpy array data is an object list, not raw bytes"),
+            _ => throw new CheckpointFormatException(FormatErrorKind.BadStructure, "numpy array data is an object list, not raw bytes"),
         };
     }
 }
@@ -98,7 +98,8 @@ public static class PickleValues
         long l => l,
         System.Numerics.BigInteger b when b >= long.MinValue && b <= long.MaxValue => (long)b,
         bool b => b ? 1 : 0,
-        _ => throw new CheckpointFormatException($"expected an integer, found {Describe(value)}"),
+        System.Numerics.BigInteger b => throw new CheckpointFormatException(FormatErrorKind.Overflow, $"integer {b} does not fit 64 bits"),
+        _ => throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"expected an integer, found {Describe(value)}"),
     };
 
     public static long[] ToLongs(object? value)
@@ -111,7 +112,7 @@ public static class PickleValues
     {
         object[] tuple => tuple.Select(ToLong).ToArray(),
         ArrayList list => list.Cast<object?>().Select(ToLong).ToArray(),
-        _ => throw new CheckpointFormatException($"expected a tuple of integers, found {Describe(value)}"),
+        _ => throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"expected a tuple of integers, found {Describe(value)}"),
     };
 
     public static byte[] Latin1Bytes(string s)
@@ -121,7 +122,7 @@ public static class PickleValues
         var bytes = new byte[s.Length];
         for (var i = 0; i < s.Length; i++)
         {
-            bytes[i] = s[i] <= 0xff ? (byte)s[i] : throw new CheckpointFormatException("latin-1 byte string holds a character above 0xff", kind: FormatErrorKind.BadPickle);
+            bytes[i] = s[i] <= 0xff ? (byte)s[i] : throw new CheckpointFormatException(FormatErrorKind.BadPickle, "latin-1 byte string holds a character above 0xff");
         }
         return bytes;
     }

@@ -82,8 +82,8 @@ public sealed class ReadBudget
         if (amount < 0 || amount > left)
         {
             throw new CheckpointFormatException(
-                $"{what}: over the read budget of {limit} {unit} for a file this size (--read-budget raises it)",
-                where, kind: FormatErrorKind.BudgetExceeded);
+                FormatErrorKind.BudgetExceeded, $"{what}: over the read budget of {limit} {unit} for a file this size (--read-budget raises it)",
+                where);
         }
         left -= amount;
     }

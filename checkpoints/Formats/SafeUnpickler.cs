@@ -32,7 +32,7 @@ public sealed class SafeUnpickler : Unpickler
             throw t.Error;
         }
         PickleGlobals.Register();
-        using var unpickler = new SafeUnpickler(persistentLoad ?? (_ => throw new CheckpointFormatException("unexpected persistent id in a plain pickle")));
+        using var unpickler = new SafeUnpickler(persistentLoad ?? (_ => throw new CheckpointFormatException(FormatErrorKind.BadPickle, "unexpected persistent id in a plain pickle")));
         // The allow-listed constructors charge what they build to this file's budget.
         using var charged = budget.Enter();
         try
@@ -49,7 +49,7 @@ public sealed class SafeUnpickler : Unpickler
                 }
             }
             var reason = e is TargetInvocationException { InnerException: { } i } ? i.Message : e.Message;
-            throw new CheckpointFormatException($"malformed pickle: {reason}", new FormatPlace(entry), e, FormatErrorKind.BadPickle);
+            throw new CheckpointFormatException(FormatErrorKind.BadPickle, $"malformed pickle: {reason}", new FormatPlace(entry), e);
         }
     }
 }

@@ -22,7 +22,7 @@ public static class SafetensorsReader
         catch (InvalidOperationException e)
         {
             // System.Text.Json defers UTF-8 validation of names and strings until they are read.
-            throw new CheckpointFormatException($"header is not valid JSON text: {e.Message}", new FormatPlace(Offset: 8), kind: FormatErrorKind.BadHeader);
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, $"header is not valid JSON text: {e.Message}", new FormatPlace(Offset: 8));
         }
     }
 
@@ -31,10 +31,13 @@ public static class SafetensorsReader
         Span<byte> prefix = stackalloc byte[8];
         file.ReadExactly(0, prefix);
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > MaxHeaderBytes || (long)headerLength > file.Length - 8)
+        if (headerLength > (ulong)(file.Length - 8))
         {
-            throw new CheckpointFormatException($"header declares {headerLength} bytes, more than the file ({file.Length - 8}) or the {MaxHeaderBytes} limit", new FormatPlace(Offset: 0),
-                kind: FormatErrorKind.Truncated);
+            throw new CheckpointFormatException(FormatErrorKind.Truncated, $"header declares {headerLength} bytes, more than the file has ({file.Length - 8})", new FormatPlace(Offset: 0));
+        }
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw new CheckpointFormatException(FormatErrorKind.LimitExceeded, $"header declares {headerLength} bytes, over the {MaxHeaderBytes} limit", new FormatPlace(Offset: 0));
         }
         var dataStart = 8 + (long)headerLength;
         var dataLength = file.Length - dataStart;
@@ -45,13 +48,13 @@ public static class SafetensorsReader
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException($"header is not valid JSON: {e.Message}", new FormatPlace(Offset: 8), kind: FormatErrorKind.BadHeader);
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, $"header is not valid JSON: {e.Message}", new FormatPlace(Offset: 8));
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
-                throw new CheckpointFormatException("header is not a JSON object", new FormatPlace(Offset: 8), kind: FormatErrorKind.BadHeader);
+                throw new CheckpointFormatException(FormatErrorKind.BadHeader, "header is not a JSON object", new FormatPlace(Offset: 8));
             }
             var tensors = new List<TensorEntry>();
             var ignored = new List<IgnoredItem>();
@@ -64,19 +67,19 @@ public static class SafetensorsReader
                 // JSON allows a key twice and System.Text.Json keeps both; a tensor file must not.
                 if (!names.Add(property.Name))
                 {
-                    throw new CheckpointFormatException("header has the same key twice", place, kind: FormatErrorKind.DuplicateName);
+                    throw new CheckpointFormatException(FormatErrorKind.DuplicateName, "header has the same key twice", place);
                 }
                 if (property.Name == "__metadata__")
                 {
                     if (property.Value.ValueKind != JsonValueKind.Object)
                     {
-                        throw new CheckpointFormatException("__metadata__ is not an object", place);
+                        throw new CheckpointFormatException(FormatErrorKind.BadHeader, "__metadata__ is not an object", place);
                     }
                     foreach (var m in property.Value.EnumerateObject())
                     {
                         metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String
                             ? m.Value.GetString()!
-                            : throw new CheckpointFormatException("metadata value is not a string", place with { Key = "__metadata__." + m.Name });
+                            : throw new CheckpointFormatException(FormatErrorKind.BadHeader, "metadata value is not a string", place with { Key = "__metadata__." + m.Name });
                     }
                     ignored.Add(new IgnoredItem("__metadata__", $"{metadata.Count} metadata strings"));
                     continue;
@@ -91,15 +94,14 @@ public static class SafetensorsReader
             {
                 if (begin != at)
                 {
-                    throw new CheckpointFormatException(begin < at ? "tensor data overlaps the previous tensor" : "hole in the tensor data before this tensor",
-                        new FormatPlace(Offset: dataStart + begin, Key: name), kind: FormatErrorKind.OutOfBounds);
+                    throw new CheckpointFormatException(FormatErrorKind.OutOfBounds, begin < at ? "tensor data overlaps the previous tensor" : "hole in the tensor data before this tensor",
+                        new FormatPlace(Offset: dataStart + begin, Key: name));
                 }
                 at = end;
             }
             if (at != dataLength)
             {
-                throw new CheckpointFormatException($"tensor data ends at {at} but the file has {dataLength} data bytes", new FormatPlace(Offset: dataStart + at),
-                    kind: FormatErrorKind.SizeMismatch);
+                throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"tensor data ends at {at} but the file has {dataLength} data bytes", new FormatPlace(Offset: dataStart + at));
             }
             return new TensorSet(CheckpointFormat.Safetensors, $"safetensors, {headerLength}-byte header", tensors, ignored, metadata, null, file);
         }
@@ -113,25 +115,25 @@ public static class SafetensorsReader
             || !v.TryGetProperty("shape", out var shapeJson) || shapeJson.ValueKind != JsonValueKind.Array
             || !v.TryGetProperty("data_offsets", out var offsetsJson) || offsetsJson.ValueKind != JsonValueKind.Array || offsetsJson.GetArrayLength() != 2)
         {
-            throw new CheckpointFormatException("tensor entry needs dtype, shape and two data_offsets", place, kind: FormatErrorKind.BadHeader);
+            throw new CheckpointFormatException(FormatErrorKind.BadHeader, "tensor entry needs dtype, shape and two data_offsets", place);
         }
         var dtype = DTypeInfo.FromSafetensors(dtypeJson.GetString()!)
-            ?? throw new CheckpointFormatException($"unsupported dtype '{dtypeJson.GetString()}'", place, kind: FormatErrorKind.Unsupported);
+            ?? throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"unsupported dtype '{dtypeJson.GetString()}'", place);
         var shape = new List<long>();
         foreach (var d in shapeJson.EnumerateArray())
         {
-            shape.Add(d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var n) && n >= 0 ? n : throw new CheckpointFormatException("shape holds something that is not a size", place, kind: FormatErrorKind.BadHeader));
+            shape.Add(d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var n) && n >= 0 ? n : throw new CheckpointFormatException(FormatErrorKind.BadHeader, "shape holds something that is not a size", place));
         }
         var offsets = offsetsJson.EnumerateArray().Select(o => o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out var n) && n >= 0 ? n : -1).ToArray();
         var (begin, end) = (offsets[0], offsets[1]);
         if (begin < 0 || end < begin || end > dataLength)
         {
-            throw new CheckpointFormatException($"data_offsets [{begin}, {end}] fall outside the {dataLength} data bytes", place, kind: FormatErrorKind.OutOfBounds);
+            throw new CheckpointFormatException(FormatErrorKind.OutOfBounds, $"data_offsets [{begin}, {end}] fall outside the {dataLength} data bytes", place);
         }
         var bytes = TensorEntry.ByteCountOf(shape, dtype, place);
         if (bytes != end - begin)
         {
-            throw new CheckpointFormatException($"shape and dtype need {bytes} bytes but data_offsets span {end - begin}", place, kind: FormatErrorKind.SizeMismatch);
+            throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"shape and dtype need {bytes} bytes but data_offsets span {end - begin}", place);
         }
         return (new TensorEntry(property.Name, dtype, shape, new FileRangeBytes(file, dataStart + begin, place with { Offset = dataStart + begin })), begin, end);
     }

@@ -74,8 +74,7 @@ public sealed class StateDictWalker(
     {
         if (depth > MaxDepth)
         {
-            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place with { Key = prefix.TrimEnd('.') },
-                kind: FormatErrorKind.TooDeep);
+            throw new CheckpointFormatException(FormatErrorKind.TooDeep, $"containers nested deeper than {MaxDepth}", place with { Key = prefix.TrimEnd('.') });
         }
         foreach (var (key, item) in Children(value))
         {
@@ -118,7 +117,7 @@ public sealed class StateDictWalker(
         }
         if (depth > MaxDepth)
         {
-            throw new CheckpointFormatException($"containers nested deeper than {MaxDepth}", place, kind: FormatErrorKind.TooDeep);
+            throw new CheckpointFormatException(FormatErrorKind.TooDeep, $"containers nested deeper than {MaxDepth}", place);
         }
         if (counted.TryGetValue(value, out var known))
         {

@@ -23,7 +23,7 @@ public sealed class TensorEntry(string name, DType dtype, IReadOnlyList<long> sh
     {
         if (ByteCount > Array.MaxLength)
         {
-            throw new CheckpointFormatException($"tensor of {ByteCount} bytes is too large to read at once", new FormatPlace(Key: Name));
+            throw new CheckpointFormatException(FormatErrorKind.LimitExceeded, $"tensor of {ByteCount} bytes is too large to read at once", new FormatPlace(Key: Name));
         }
         var buffer = new byte[ByteCount];
         Bytes.CopyTo(buffer);
@@ -40,11 +40,11 @@ public sealed class TensorEntry(string name, DType dtype, IReadOnlyList<long> sh
         {
             if (d < 0)
             {
-                throw new CheckpointFormatException($"shape [{string.Join(", ", shape)}] has a negative dimension", place, kind: FormatErrorKind.NegativeSize);
+                throw new CheckpointFormatException(FormatErrorKind.NegativeSize, $"shape [{string.Join(", ", shape)}] has a negative dimension", place);
             }
             if (d != 0 && count > long.MaxValue / d)
             {
-                throw new CheckpointFormatException($"shape [{string.Join(", ", shape)}] overflows 64-bit element counts", place, kind: FormatErrorKind.Overflow);
+                throw new CheckpointFormatException(FormatErrorKind.Overflow, $"shape [{string.Join(", ", shape)}] overflows 64-bit element counts", place);
             }
             count *= d;
         }
@@ -58,8 +58,7 @@ public sealed class TensorEntry(string name, DType dtype, IReadOnlyList<long> sh
         var size = dtype.Size();
         if (count > long.MaxValue / size)
         {
-            throw new CheckpointFormatException($"{dtype.Name()} shape [{string.Join(", ", shape)}] overflows 64-bit byte counts", place,
-                kind: FormatErrorKind.Overflow);
+            throw new CheckpointFormatException(FormatErrorKind.Overflow, $"{dtype.Name()} shape [{string.Join(", ", shape)}] overflows 64-bit byte counts", place);
         }
         return count * size;
     }

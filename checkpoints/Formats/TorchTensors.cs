@@ -14,11 +14,11 @@ public static class TorchTensors
         var size = dtype.Size();
         if (t.Shape.Length != t.Strides.Length)
         {
-            throw new CheckpointFormatException($"tensor has {t.Shape.Length} dimensions but {t.Strides.Length} strides", where, kind: FormatErrorKind.BadStructure);
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"tensor has {t.Shape.Length} dimensions but {t.Strides.Length} strides", where);
         }
         if (t.Shape.Any(d => d < 0) || t.Strides.Any(s => s < 0) || t.StorageOffset < 0 || t.Storage.ElementCount < 0)
         {
-            throw new CheckpointFormatException("tensor has a negative size, stride or offset", where, kind: FormatErrorKind.NegativeSize);
+            throw new CheckpointFormatException(FormatErrorKind.NegativeSize, "tensor has a negative size, stride or offset", where);
         }
         var numel = TensorEntry.ElementCountOf(t.Shape, where);
         _ = TensorEntry.ByteCountOf(t.Shape, dtype, where);
@@ -29,21 +29,19 @@ public static class TorchTensors
             var step = t.Strides[d] == 0 ? 0 : (t.Shape[d] - 1 > (long.MaxValue - maxIndex) / t.Strides[d] ? -1 : (t.Shape[d] - 1) * t.Strides[d]);
             if (step < 0)
             {
-                throw new CheckpointFormatException("tensor view overflows 64-bit offsets", where, kind: FormatErrorKind.Overflow);
+                throw new CheckpointFormatException(FormatErrorKind.Overflow, "tensor view overflows 64-bit offsets", where);
             }
             maxIndex += step;
         }
         if (t.Storage.ElementCount > storageBytes / size)
         {
             throw new CheckpointFormatException(
-                $"storage '{t.Storage.Key}' is shorter than declared: {storageBytes} bytes for {t.Storage.ElementCount} {dtype.Name()} elements", where,
-                kind: FormatErrorKind.SizeMismatch);
+                FormatErrorKind.SizeMismatch, $"storage '{t.Storage.Key}' is shorter than declared: {storageBytes} bytes for {t.Storage.ElementCount} {dtype.Name()} elements", where);
         }
         if (numel > 0 && maxIndex >= t.Storage.ElementCount)
         {
             throw new CheckpointFormatException(
-                $"storage '{t.Storage.Key}' is shorter than the tensor needs: element {maxIndex} of {t.Storage.ElementCount}", where,
-                kind: FormatErrorKind.OutOfBounds);
+                FormatErrorKind.OutOfBounds, $"storage '{t.Storage.Key}' is shorter than the tensor needs: element {maxIndex} of {t.Storage.ElementCount}", where);
         }
         var start = new FileRangeBytes(file, storageFileOffset + t.StorageOffset * size, where);
         if (numel == 0 || IsContiguous(t.Shape, t.Strides))
@@ -74,13 +72,13 @@ public static class TorchTensors
         var place = new FormatPlace(entry);
         if (pid is not object[] { Length: >= 5 } t || t[0] is not "storage")
         {
-            throw new CheckpointFormatException("persistent id is not a ('storage', ...) tuple", place);
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, "persistent id is not a ('storage', ...) tuple", place);
         }
         var type = PickleGlobals.StorageTypeOf(t[1])
-            ?? throw new CheckpointFormatException($"unknown storage type {PickleValues.Describe(t[1])}", place);
+            ?? throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"unknown storage type {PickleValues.Describe(t[1])}", place);
         if (t[2] is not string key)
         {
-            throw new CheckpointFormatException("storage key is not a string", place);
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, "storage key is not a string", place);
         }
         var storage = new TorchStorageRef(key, type.DType, PickleValues.ToLong(t[4]), t[3] as string ?? "");
         if (t.Length >= 6 && t[5] is object[] { Length: 3 } view && view[0] is string viewKey)
@@ -89,8 +87,7 @@ public static class TorchTensors
             var offset = PickleValues.ToLong(view[1]);
             if (offset < 0)
             {
-                throw new CheckpointFormatException($"storage view '{viewKey}' starts at element {offset}, before its storage", place,
-                    kind: FormatErrorKind.NegativeSize);
+                throw new CheckpointFormatException(FormatErrorKind.NegativeSize, $"storage view '{viewKey}' starts at element {offset}, before its storage", place);
             }
             return storage with { Key = viewKey, ViewOf = (key, offset) };
         }

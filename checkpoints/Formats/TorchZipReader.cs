@@ -23,14 +23,14 @@ public static class TorchZipReader
             .Select(n => n[..^"/data.pkl".Length]).ToList();
         if (roots.Count != 1)
         {
-            throw new CheckpointFormatException(roots.Count == 0
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, roots.Count == 0
                 ? "zip archive has no <root>/data.pkl: not a PyTorch checkpoint"
-                : $"zip archive has {roots.Count} data.pkl roots", kind: FormatErrorKind.BadStructure);
+                : $"zip archive has {roots.Count} data.pkl roots");
         }
         var root = roots[0];
         if (entries.TryGetValue(root + "/byteorder", out var byteorder) && ReadText(file, byteorder).Trim() != "little")
         {
-            throw new CheckpointFormatException("big-endian archive is not supported", new FormatPlace(byteorder.Name), kind: FormatErrorKind.Unsupported);
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, "big-endian archive is not supported", new FormatPlace(byteorder.Name));
         }
         var isTorchScript = entries.ContainsKey(root + "/constants.pkl") || entries.Keys.Any(n => n.StartsWith(root + "/code/", StringComparison.Ordinal));
         var dataPkl = root + "/data.pkl";
@@ -88,7 +88,7 @@ public static class TorchZipReader
         {
             if (!seen.Add(t.Name))
             {
-                throw new CheckpointFormatException("two tensors have the same name", new FormatPlace(entry, Key: t.Name), kind: FormatErrorKind.DuplicateName);
+                throw new CheckpointFormatException(FormatErrorKind.DuplicateName, "two tensors have the same name", new FormatPlace(entry, Key: t.Name));
             }
         }
     }
@@ -104,12 +104,12 @@ public static class TorchZipReader
         var entryName = folder + t.Storage.Key;
         if (!entries.TryGetValue(entryName, out var entry))
         {
-            throw new CheckpointFormatException($"storage '{t.Storage.Key}' has no entry {entryName}", new FormatPlace(pickle, Key: name), kind: FormatErrorKind.BadStructure);
+            throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"storage '{t.Storage.Key}' has no entry {entryName}", new FormatPlace(pickle, Key: name));
         }
         var place = new FormatPlace(entryName);
         if (!entry.IsStored)
         {
-            throw new CheckpointFormatException("storage entry is compressed; PyTorch stores storages uncompressed", place, kind: FormatErrorKind.Unsupported);
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, "storage entry is compressed; PyTorch stores storages uncompressed", place);
         }
         return TorchTensors.ToEntry(name, t, file, entry.DataStart, entry.Size, place);
     }
@@ -128,15 +128,15 @@ public static class TorchZipReader
         {
             if (value is not ClassDict obj)
             {
-                throw new CheckpointFormatException("TorchScript data.pkl does not hold a module object", place);
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, "TorchScript data.pkl does not hold a module object", place);
             }
             if (depth > StateDictWalker.MaxDepth)
             {
-                throw new CheckpointFormatException($"modules nested deeper than {StateDictWalker.MaxDepth}", place with { Key = prefix });
+                throw new CheckpointFormatException(FormatErrorKind.TooDeep, $"modules nested deeper than {StateDictWalker.MaxDepth}", place with { Key = prefix });
             }
             if (!code.Classes.TryGetValue(obj.ClassName, out var info))
             {
-                throw new CheckpointFormatException($"class {obj.ClassName} has no definition in the archive's code/", place with { Key = prefix.TrimEnd('.') });
+                throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"class {obj.ClassName} has no definition in the archive's code/", place with { Key = prefix.TrimEnd('.') });
             }
             var state = new HashSet<string>(info.Parameters.Concat(info.Buffers), StringComparer.Ordinal);
             foreach (var name in info.Parameters.Concat(info.Buffers))
@@ -149,7 +149,7 @@ public static class TorchZipReader
                 }
                 else if (v is not null)
                 {
-                    throw new CheckpointFormatException($"state attribute is {PickleValues.Describe(v)}, not a tensor", place with { Key = prefix + name });
+                    throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"state attribute is {PickleValues.Describe(v)}, not a tensor", place with { Key = prefix + name });
                 }
             }
             // Declared attributes first (in declaration order, as state_dict() orders submodules), then any others.

@@ -42,7 +42,7 @@ public sealed class ZipDirectory
     public IReadOnlyDictionary<string, ZipEntryInfo> ByName { get; }
 
     private static CheckpointFormatException Bad(string what, long? offset, FormatErrorKind kind = FormatErrorKind.BadZipDirectory) =>
-        new($"bad zip directory: {what}", new FormatPlace(Offset: offset), kind: kind);
+        new(kind, $"bad zip directory: {what}", new FormatPlace(Offset: offset));
 
     public static ZipDirectory Read(CheckpointFile file)
     {
@@ -65,8 +65,7 @@ public sealed class ZipDirectory
             var entry = ReadCentral(file, cd, ref at, cdOffset, cdOffset);
             if (!names.Add(entry.Name))
             {
-                throw new CheckpointFormatException("two zip entries have the same name", new FormatPlace(entry.Name, cdOffset + at),
-                    kind: FormatErrorKind.DuplicateName);
+                throw new CheckpointFormatException(FormatErrorKind.DuplicateName, "two zip entries have the same name", new FormatPlace(entry.Name, cdOffset + at));
             }
             entries.Add(entry);
         }
@@ -76,8 +75,8 @@ public sealed class ZipDirectory
         {
             if (previous is not null && e.LocalHeaderOffset < previous.DataStart + previous.CompressedSize)
             {
-                throw new CheckpointFormatException($"zip entry overlaps the bytes of entry '{previous.Name}'",
-                    new FormatPlace(e.Name, e.LocalHeaderOffset), kind: FormatErrorKind.OverlappingEntries);
+                throw new CheckpointFormatException(FormatErrorKind.OverlappingEntries, $"zip entry overlaps the bytes of entry '{previous.Name}'",
+                    new FormatPlace(e.Name, e.LocalHeaderOffset));
             }
             previous = e;
         }
@@ -99,8 +98,8 @@ public sealed class ZipDirectory
         {
             // The directory is at the end: a file cut short (an interrupted download or copy) loses it first.
             throw new CheckpointFormatException(
-                $"truncated zip archive: the file ends after {file.Length} bytes without the zip's end-of-directory record (cut short, e.g. an interrupted download?)",
-                new FormatPlace(Offset: file.Length), kind: FormatErrorKind.Truncated);
+                FormatErrorKind.Truncated, $"truncated zip archive: the file ends after {file.Length} bytes without the zip's end-of-directory record (cut short, e.g. an interrupted download?)",
+                new FormatPlace(Offset: file.Length));
         }
         var end = tailStart + i;
         var e = tail.AsSpan(i);
@@ -173,12 +172,11 @@ public sealed class ZipDirectory
         at += CentralSize + nameLength + extraLength + commentLength;
         if ((flags & 1) != 0)
         {
-            throw new CheckpointFormatException("zip entry is encrypted", place, kind: FormatErrorKind.Unsupported);
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, "zip entry is encrypted", place);
         }
         if (method is not (ZipEntryInfo.Stored or ZipEntryInfo.Deflated))
         {
-            throw new CheckpointFormatException($"zip compression method {method} is not supported (only stored and deflate)", place,
-                kind: FormatErrorKind.Unsupported);
+            throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"zip compression method {method} is not supported (only stored and deflate)", place);
         }
         if (method == ZipEntryInfo.Stored && compressed != size)
         {
@@ -198,8 +196,7 @@ public sealed class ZipDirectory
         var dataStart = local + LocalSize + BinaryPrimitives.ReadUInt16LittleEndian(lh[26..]) + BinaryPrimitives.ReadUInt16LittleEndian(lh[28..]);
         if (compressed < 0 || size < 0 || dataStart > dataLimit || compressed > dataLimit - dataStart)
         {
-            throw new CheckpointFormatException($"entry declares {compressed} bytes past the end of its data ({dataLimit})", place with { Offset = dataStart },
-                kind: FormatErrorKind.OutOfBounds);
+            throw new CheckpointFormatException(FormatErrorKind.OutOfBounds, $"entry declares {compressed} bytes past the end of its data ({dataLimit})", place with { Offset = dataStart });
         }
         return new ZipEntryInfo(name, method, compressed, size, local, dataStart);
     }
@@ -213,7 +210,7 @@ public sealed class ZipDirectory
             int length = BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]);
             if (length > extra.Length - 4)
             {
-                throw new CheckpointFormatException("bad zip directory: extra field runs past its entry", place, kind: FormatErrorKind.BadZipDirectory);
+                throw new CheckpointFormatException(FormatErrorKind.BadZipDirectory, "bad zip directory: extra field runs past its entry", place);
             }
             var data = extra.Slice(4, length);
             if (id == 1)
@@ -223,7 +220,7 @@ public sealed class ZipDirectory
                 {
                     if (d.Length - p < 8)
                     {
-                        throw new CheckpointFormatException("bad zip directory: zip64 extra field is short", place, kind: FormatErrorKind.BadZipDirectory);
+                        throw new CheckpointFormatException(FormatErrorKind.BadZipDirectory, "bad zip directory: zip64 extra field is short", place);
                     }
                     var v = BinaryPrimitives.ReadInt64LittleEndian(d[p..]);
                     p += 8;

@@ -15,8 +15,7 @@ public static class ZipEntryData
         var place = new FormatPlace(entry.Name);
         if (entry.Size > maxBytes)
         {
-            throw new CheckpointFormatException($"entry declares {entry.Size} bytes, more than the {maxBytes} allowed", place,
-                kind: FormatErrorKind.BudgetExceeded);
+            throw new CheckpointFormatException(FormatErrorKind.BudgetExceeded, $"entry declares {entry.Size} bytes, more than the {maxBytes} allowed", place);
         }
         file.Budget.ChargeBytes(entry.Size, "zip entry", place);
         var bytes = new byte[entry.Size];
@@ -33,8 +32,7 @@ public static class ZipEntryData
         var place = new FormatPlace(entry.Name);
         if (skip < 0 || skip > entry.Size || destination.Length > entry.Size - skip)
         {
-            throw new CheckpointFormatException($"bytes {skip}..{skip + destination.Length} asked of an entry of {entry.Size}", place,
-                kind: FormatErrorKind.OutOfBounds);
+            throw new CheckpointFormatException(FormatErrorKind.OutOfBounds, $"bytes {skip}..{skip + destination.Length} asked of an entry of {entry.Size}", place);
         }
         if (entry.IsStored)
         {
@@ -66,12 +64,12 @@ public static class ZipEntryData
         }
         catch (InvalidDataException e)
         {
-            throw new CheckpointFormatException($"compressed entry cannot be inflated: {e.Message}", place, kind: FormatErrorKind.Malformed);
+            throw new CheckpointFormatException(FormatErrorKind.BadCompression, $"compressed entry cannot be inflated: {e.Message}", place);
         }
     }
 
     private static CheckpointFormatException ShortStream(ZipEntryInfo entry, FormatPlace place) =>
-        new($"compressed entry inflates to fewer than the {entry.Size} bytes it declares", place, kind: FormatErrorKind.Truncated);
+        new(FormatErrorKind.BadCompression, $"compressed entry inflates to fewer than the {entry.Size} bytes it declares", place);
 
     /// <summary>A read-only stream over a byte range of the file, for the inflater.</summary>
     private sealed class FileRangeStream(CheckpointFile file, long start, long length) : Stream

@@ -29,12 +29,12 @@ public static class LayoutDetector
         if (found.Count > 1)
         {
             var parts = found.Select(f => $"'{f.Key}' is {f.Layout.Name}");
-            throw new CheckpointFormatException($"two layouts mixed in one file: {string.Join(", ", parts)}",
+            throw new CheckpointFormatException(FormatErrorKind.MixedLayouts, $"two layouts mixed in one file: {string.Join(", ", parts)}",
                 new FormatPlace(Key: found[1].Key));
         }
         var sample = keys.Take(3).Select(k => $"'{k}'").ToList();
         throw new CheckpointFormatException(
-            $"not a CLIP checkpoint (no key of any known layout: {string.Join(", ", layouts.Select(l => l.Name))}; "
+            FormatErrorKind.NotClip, $"not a CLIP checkpoint (no key of any known layout: {string.Join(", ", layouts.Select(l => l.Name))}; "
             + (sample.Count == 0 ? "the file has no tensors)" : $"keys are e.g. {string.Join(", ", sample)})"));
     }
 }

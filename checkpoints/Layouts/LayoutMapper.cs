@@ -18,7 +18,7 @@ public static class LayoutMapper
             var dtype = layout.UInt16IsBFloat16 && e.DType == DType.UInt16 ? DType.BFloat16 : e.DType;
             if (!byName.TryAdd(e.Name, new TensorEntry(e.Name, dtype, e.Shape, e.Bytes)))
             {
-                throw new CheckpointFormatException($"key '{e.Name}' appears twice", new FormatPlace(Key: e.Name));
+                throw new CheckpointFormatException(FormatErrorKind.DuplicateName, $"key '{e.Name}' appears twice", new FormatPlace(Key: e.Name));
             }
         }
 
@@ -38,7 +38,7 @@ public static class LayoutMapper
             var other = plan.Rule != rule ? plan.Parts.FirstOrDefault(p => p is not null) ?? "(synthesized)" : plan.Parts[part];
             if (plan.Rule != rule || other is not null)
             {
-                throw new CheckpointFormatException($"two keys map to '{canonical}': '{other}' and '{source ?? "(synthesized)"}'",
+                throw new CheckpointFormatException(FormatErrorKind.DuplicateName, $"two keys map to '{canonical}': '{other}' and '{source ?? "(synthesized)"}'",
                     new FormatPlace(Key: source));
             }
             plan.Parts[part] = source;
@@ -158,7 +158,7 @@ public static class LayoutMapper
             var present = plan.Parts.First(p => p is not null)!;
             var values = rule.Sources.Select(s => s.Match(present)).First(v => v is not null)!;
             var absent = rule.Sources[missing].Fill(values);
-            throw new CheckpointFormatException($"missing key '{absent}' (with '{present}' it makes '{canonical}')",
+            throw new CheckpointFormatException(FormatErrorKind.MissingKey, $"missing key '{absent}' (with '{present}' it makes '{canonical}')",
                 new FormatPlace(Key: absent));
         }
         var sources = plan.Parts.Select(p => byName[p!]).ToList();
@@ -172,7 +172,7 @@ public static class LayoutMapper
                 if (first.ElementCount != TensorEntry.ElementCountOf(rule.CanonicalShape!))
                 {
                     throw new CheckpointFormatException(
-                        $"'{first.Name}' has shape {first.ShapeText}; '{canonical}' needs {TensorEntry.ElementCountOf(rule.CanonicalShape!)} element(s)",
+                        FormatErrorKind.ShapeMismatch, $"'{first.Name}' has shape {first.ShapeText}; '{canonical}' needs {TensorEntry.ElementCountOf(rule.CanonicalShape!)} element(s)",
                         new FormatPlace(Key: first.Name));
                 }
                 return new MappedTensor(canonical, first.DType, rule.CanonicalShape!, names, rule.Kind, first.Bytes);
@@ -208,19 +208,19 @@ public static class LayoutMapper
             if (part.DType != parts[0].DType)
             {
                 throw new CheckpointFormatException(
-                    $"'{part.Name}' is {part.DType.Name()} but '{parts[0].Name}' is {parts[0].DType.Name()}; both make '{canonical}'",
+                    FormatErrorKind.DTypeMismatch, $"'{part.Name}' is {part.DType.Name()} but '{parts[0].Name}' is {parts[0].DType.Name()}; both make '{canonical}'",
                     new FormatPlace(Key: part.Name));
             }
             if (shape.Length == 0 || shape.Length != shapes[0].Length || !shape.Skip(1).SequenceEqual(shapes[0].Skip(1)))
             {
                 throw new CheckpointFormatException(
-                    $"'{part.Name}' has shape {part.ShapeText}, which cannot be stacked with '{parts[0].Name}' {parts[0].ShapeText} into '{canonical}'",
+                    FormatErrorKind.ShapeMismatch, $"'{part.Name}' has shape {part.ShapeText}, which cannot be stacked with '{parts[0].Name}' {parts[0].ShapeText} into '{canonical}'",
                     new FormatPlace(Key: part.Name));
             }
         }
         if (shapes[0].Length == 0)
         {
-            throw new CheckpointFormatException($"'{parts[0].Name}' is a scalar; '{canonical}' stacks tensors", new FormatPlace(Key: parts[0].Name));
+            throw new CheckpointFormatException(FormatErrorKind.ShapeMismatch, $"'{parts[0].Name}' is a scalar; '{canonical}' stacks tensors", new FormatPlace(Key: parts[0].Name));
         }
         long[] joined = [shapes.Sum(s => s[0]), .. shapes[0].Skip(1)];
         if (!transpose)
@@ -239,7 +239,7 @@ public static class LayoutMapper
         var n = names.Count;
         if (whole.Shape.Count == 0 || whole.Shape[0] % n != 0)
         {
-            throw new CheckpointFormatException($"'{whole.Name}' has shape {whole.ShapeText}, which does not split into {n} equal parts",
+            throw new CheckpointFormatException(FormatErrorKind.ShapeMismatch, $"'{whole.Name}' has shape {whole.ShapeText}, which does not split into {n} equal parts",
                 new FormatPlace(Key: whole.Name));
         }
         long[] part = [whole.Shape[0] / n, .. whole.Shape.Skip(1)];
@@ -264,14 +264,14 @@ public static class LayoutMapper
     private static (long Rows, long Cols) Matrix(string name, IReadOnlyList<long> shape) =>
         shape.Count == 2
             ? (shape[0], shape[1])
-            : throw new CheckpointFormatException($"'{name}' has shape [{string.Join(", ", shape)}]; a Linear weight is 2-D",
+            : throw new CheckpointFormatException(FormatErrorKind.ShapeMismatch, $"'{name}' has shape [{string.Join(", ", shape)}]; a Linear weight is 2-D",
                 new FormatPlace(Key: name));
 
     private static void RequireElements(MappedTensor t, IReadOnlyList<long> shape)
     {
         if (t.ElementCount != TensorEntry.ElementCountOf(shape))
         {
-            throw new CheckpointFormatException($"'{t.Name}' has shape {t.ShapeText}, not {TensorEntry.ElementCountOf(shape)} element(s)",
+            throw new CheckpointFormatException(FormatErrorKind.ShapeMismatch, $"'{t.Name}' has shape {t.ShapeText}, not {TensorEntry.ElementCountOf(shape)} element(s)",
                 new FormatPlace(Key: t.Name));
         }
     }

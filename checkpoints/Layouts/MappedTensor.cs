@@ -56,7 +56,7 @@ public sealed class MappedTensor
         }
         if (ByteCount > Array.MaxLength)
         {
-            throw new CheckpointFormatException($"tensor of {ByteCount} bytes is too large to read at once", new FormatPlace(Key: Name));
+            throw new CheckpointFormatException(FormatErrorKind.LimitExceeded, $"tensor of {ByteCount} bytes is too large to read at once", new FormatPlace(Key: Name));
         }
         var buffer = GC.AllocateUninitializedArray<byte>((int)ByteCount);
         Bytes.CopyTo(buffer);

@@ -23,7 +23,7 @@ public static class ModulePrefix
             var without = entries.First(e => !e.Name.StartsWith(Prefix, StringComparison.Ordinal)).Name;
             var sample = entries.First(e => e.Name.StartsWith(Prefix, StringComparison.Ordinal)).Name;
             throw new CheckpointFormatException(
-                $"'{Prefix}' prefix on {with} of {entries.Count} keys (e.g. '{sample}' but not '{without}'); a DataParallel prefix must be on every key",
+                FormatErrorKind.MixedLayouts, $"'{Prefix}' prefix on {with} of {entries.Count} keys (e.g. '{sample}' but not '{without}'); a DataParallel prefix must be on every key",
                 new FormatPlace(Key: without));
         }
         return (entries.Select(e => new TensorEntry(e.Name[Prefix.Length..], e.DType, e.Shape, e.Bytes)).ToList(), true);

@@ -19,7 +19,7 @@ public static class FamilyModels
     public static IFamilyModel For(string family) =>
         All.TryGetValue(family, out var model)
             ? model
-            : throw new CheckpointFormatException($"no TorchSharp model for family '{family}' (known: {string.Join(", ", All.Keys)})");
+            : throw new CheckpointFormatException(FormatErrorKind.UnknownModel, $"no TorchSharp model for family '{family}' (known: {string.Join(", ", All.Keys)})");
 
     public static IDualEncoder Build(IModelConfig config) => For(config.Family).Build(config);
 

@@ -103,7 +103,7 @@ public sealed class ClipWeightsTests : IDisposable
         var cut = Path.Combine(_scratch, "cut.dat");
         File.WriteAllBytes(cut, bytes[..(keep >= 0 ? keep : bytes.Length - 3)]);
         var error = Assert.Throws<CheckpointFormatException>(() => DatFile.ReadIndex(cut));
-        Assert.DoesNotContain('\n', error.Message);
-        Assert.Matches(@"byte \d+", error.Message);
+        Assert.DoesNotContain('\n', error.ToOneLine());
+        Assert.Matches(@"byte \d+", error.ToOneLine());
     }
 }

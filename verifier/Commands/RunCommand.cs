@@ -21,20 +21,34 @@ internal static class RunCommand
         var model = new Argument<string>("model") { Description = "weights (.dat)" };
         var inputs = new Option<string>("--inputs") { Description = "image (float32 NCHW) and text (int64 ids) in .npz or .safetensors", Required = true };
         var output = new Option<string>("--out") { Description = "where to write the outputs (.safetensors)", Required = true };
-        var command = new Command("run", "Run the model on given inputs and write its features and logits") { model, inputs, output };
+        var maxBatch = new Option<int>("--max-batch")
+        {
+            Description = $"the most images, and the most texts, one run takes (default {ModelInputs.DefaultMaxBatch}); a larger batch is refused before the model is loaded",
+            DefaultValueFactory = _ => ModelInputs.DefaultMaxBatch,
+        };
+        maxBatch.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--max-batch must be at least 1");
+            }
+        });
+        var command = new Command("run", "Run the model on given inputs and write its features and logits") { model, inputs, output, maxBatch };
         var loading = new ModelLoadOptions();
         loading.AddTo(command);
         command.SetAction(result => Run(result.GetValue(model)!, loading.Options(result), result.GetValue(inputs)!, result.GetValue(output)!,
-            result.InvocationConfiguration.Output, cli.Mode(result)));
+            result.GetValue(maxBatch), result.InvocationConfiguration.Output, cli.Mode(result)));
         return command;
     }
 
-    private static int Run(string modelPath, ClipModelOptions loadOptions, string inputsPath, string outputPath, TextWriter stdout, OutputMode mode)
+    private static int Run(string modelPath, ClipModelOptions loadOptions, string inputsPath, string outputPath, int maxBatch, TextWriter stdout, OutputMode mode)
     {
         if (OutputFormats.FromPath(outputPath) != OutputFormat.Safetensors)
         {
             throw new UsageException($"--out {outputPath}: the outputs are written as .safetensors");
         }
+        CommandPaths.CheckOutputFile(outputPath);
+        ModelInputs.CheckBatch(inputsPath, maxBatch);
         using var model = ClipModel.Load(modelPath, loadOptions);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -13,13 +13,31 @@ namespace ClipTools.Verifier.Runner;
 /// </summary>
 public static class ModelInputs
 {
+    /// <summary>The most images, and the most texts, one run takes unless --max-batch says otherwise.</summary>
+    public const int DefaultMaxBatch = 64;
+
+    /// <summary>
+    /// Refuses inputs whose batch is over <paramref name="maxBatch"/> images or texts from their headers alone,
+    /// before the model is loaded or a byte of them is read: a small compressed file can declare a batch that would
+    /// take gigabytes to run.
+    /// </summary>
+    public static void CheckBatch(string path, int maxBatch)
+    {
+        using var file = Open(path);
+        foreach (var input in new[] { Find(file, path, "image"), Find(file, path, "text") })
+        {
+            if (input.Shape.Count > 0 && input.Shape[0] > maxBatch)
+            {
+                throw new CheckpointFormatException(FormatErrorKind.LimitExceeded,
+                    $"{path}: '{input.Name}' holds a batch of {input.Shape[0]}, over the cap of {maxBatch} per run (--max-batch raises it)",
+                    new FormatPlace(Key: input.Name));
+            }
+        }
+    }
+
     public static (Tensor Image, Tensor Text) Read(string path, IModelConfig config)
     {
-        using var file = TensorFile.Open(path);
-        if (file.Format is not (CheckpointFormat.Npz or CheckpointFormat.Safetensors))
-        {
-            throw new FormatException($"{path}: inputs must be .npz or .safetensors, not {file.Format.Name()}");
-        }
+        using var file = Open(path);
         var image = Find(file, path, "image");
         var text = Find(file, path, "text");
         var (r, c) = (config.ImageResolution, config.ImageChannels);
@@ -44,6 +62,17 @@ public static class ModelInputs
             throw new FormatException($"{path}: '{text.Name}' has token id {ids[outside]} at flat index {outside}, outside the vocabulary of {config.VocabSize}");
         }
         return (tensor(pixels, [.. image.Shape]), tensor(ids, [.. text.Shape]));
+    }
+
+    private static TensorSet Open(string path)
+    {
+        var file = TensorFile.Open(path);
+        if (file.Format is not (CheckpointFormat.Npz or CheckpointFormat.Safetensors))
+        {
+            file.Dispose();
+            throw new FormatException($"{path}: inputs must be .npz or .safetensors, not {file.Format.Name()}");
+        }
+        return file;
     }
 
     private static TensorEntry Find(TensorSet file, string path, string name) =>

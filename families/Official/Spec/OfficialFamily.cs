@@ -64,7 +64,7 @@ public sealed class OfficialFamily : IFamilySpec
         if (metadata.TryGetValue(ActivationKey, out var name))
         {
             return ClipActivationNames.Parse(name)
-                ?? throw new CheckpointFormatException($"unknown activation '{name}' (quick_gelu or gelu)");
+                ?? throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"unknown activation '{name}' (quick_gelu or gelu)");
         }
         if (metadata.TryGetValue(ModelMetadata.Layout, out var layout) && layout == PaddleLayout.Layout.Name)
         {
@@ -81,7 +81,7 @@ public sealed class OfficialFamily : IFamilySpec
             }
         }
         throw new CheckpointFormatException(
-            "the checkpoint does not say which activation its MLPs use (OpenAI's QuickGELU or open_clip's exact GELU, "
+            FormatErrorKind.BadMetadata, "the checkpoint does not say which activation its MLPs use (OpenAI's QuickGELU or open_clip's exact GELU, "
             + "same tensor names): pass --act quick_gelu or --act gelu, or put the Hugging Face config.json beside it");
     }
 }

@@ -32,7 +32,7 @@ public static class OfficialHeads
         if (metadata.TryGetValue(OfficialFamily.LayerNormEpsKey, out var text)
             && !(double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var eps) && Math.Abs(eps - 1e-5) <= 1e-14))
         {
-            throw new CheckpointFormatException($"layer_norm_eps {text}: the official model's LayerNorms use 1e-05");
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"layer_norm_eps {text}: the official model's LayerNorms use 1e-05");
         }
     }
 
@@ -44,15 +44,15 @@ public static class OfficialHeads
             {
                 return null;
             }
-            throw new CheckpointFormatException($"the {tower} tower's head count is not in the weights' shapes: pass --meta {key}=N "
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"the {tower} tower's head count is not in the weights' shapes: pass --meta {key}=N "
                 + "or put the Hugging Face config.json (num_attention_heads) beside the weights");
         }
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var heads) || heads <= 0)
         {
-            throw new CheckpointFormatException($"metadata {key}='{text}' is not a positive integer");
+            throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"metadata {key}='{text}' is not a positive integer");
         }
         return width % heads == 0
             ? heads
-            : throw new CheckpointFormatException($"{key}={heads} does not divide the {tower} width {width}");
+            : throw new CheckpointFormatException(FormatErrorKind.BadMetadata, $"{key}={heads} does not divide the {tower} width {width}");
     }
 }

@@ -24,25 +24,25 @@ public static class TutorialConfigInference
         {
             if (!shapes.TryGetValue(key, out var shape))
             {
-                throw Error($"not a tutorial CLIP state dict: no '{key}'", key);
+                throw Error(FormatErrorKind.MissingKey, $"not a tutorial CLIP state dict: no '{key}'", key);
             }
             return shape.Length == rank
                 ? shape
-                : throw Error($"'{key}' is [{string.Join(", ", shape)}], expected {rank} dimensions", key);
+                : throw Error(FormatErrorKind.ShapeMismatch, $"'{key}' is [{string.Join(", ", shape)}], expected {rank} dimensions", key);
         }
 
         var proj = Shape("image_encoder.patch_embed.proj.weight", 4);           // [D, C, P, P]
         var (embedDim, inChannels, patch) = (proj[0], proj[1], proj[2]);
         if (proj[3] != patch)
         {
-            throw Error($"'image_encoder.patch_embed.proj.weight' has a {proj[2]}x{proj[3]} kernel; the seed's patches are square",
+            throw Error(FormatErrorKind.ShapeMismatch, $"'image_encoder.patch_embed.proj.weight' has a {proj[2]}x{proj[3]} kernel; the seed's patches are square",
                 "image_encoder.patch_embed.proj.weight");
         }
         var tokens = Shape("image_encoder.pos_embed", 3)[1];                    // [1, G*G + 1, D]
         var grid = (long)Math.Round(Math.Sqrt(tokens - 1));
         if (tokens < 2 || grid * grid != tokens - 1)
         {
-            throw Error($"'image_encoder.pos_embed' has {tokens} positions, not a class token plus a square patch grid",
+            throw Error(FormatErrorKind.ShapeMismatch, $"'image_encoder.pos_embed' has {tokens} positions, not a class token plus a square patch grid",
                 "image_encoder.pos_embed");
         }
         var embeddings = Shape("text_encoder.embeddings.weight", 2);            // [V, D]
@@ -54,7 +54,7 @@ public static class TutorialConfigInference
         var imageSize = Optional(metadata, ImageSize, grid * patch);
         if (imageSize / patch != grid)
         {
-            throw Error($"metadata {ImageSize}={imageSize} gives a {imageSize / patch}x{imageSize / patch} patch grid, the weights a {grid}x{grid} one", null);
+            throw Error(FormatErrorKind.BadMetadata, $"metadata {ImageSize}={imageSize} gives a {imageSize / patch}x{imageSize / patch} patch grid, the weights a {grid}x{grid} one", null);
         }
         var config = new TutorialClipConfig(
             ImageSize: Int(imageSize, ImageSize),
@@ -76,7 +76,7 @@ public static class TutorialConfigInference
             TextDropout: Rate(metadata, TextDropout, defaults.TextDropout));
         if (config.Problem() is { } problem)
         {
-            throw Error($"tutorial CLIP: {problem}", null);
+            throw Error(FormatErrorKind.BadMetadata, $"tutorial CLIP: {problem}", null);
         }
         return config;
     }
@@ -102,7 +102,7 @@ public static class TutorialConfigInference
     {
         if (!metadata.TryGetValue(key, out var text))
         {
-            throw Error($"tutorial CLIP: {what} ({key}) is not in the weights' shapes; pass --meta {key}=N or put " +
+            throw Error(FormatErrorKind.BadMetadata, $"tutorial CLIP: {what} ({key}) is not in the weights' shapes; pass --meta {key}=N or put " +
                 $"{{\"{key}\": \"N\"}} in the JSON beside the checkpoint (model.pt -> model.pt.json)", null);
         }
         return Parse(key, text);
@@ -114,7 +114,7 @@ public static class TutorialConfigInference
     private static long Parse(string key, string text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
-            : throw Error($"metadata {key}='{text}' is not a positive integer", null);
+            : throw Error(FormatErrorKind.BadMetadata, $"metadata {key}='{text}' is not a positive integer", null);
 
     private static double Rate(IReadOnlyDictionary<string, string> metadata, string key, double fallback)
     {
@@ -124,12 +124,12 @@ public static class TutorialConfigInference
         }
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1
             ? rate
-            : throw Error($"metadata {key}='{text}' is not a dropout rate in [0, 1]", null);
+            : throw Error(FormatErrorKind.BadMetadata, $"metadata {key}='{text}' is not a dropout rate in [0, 1]", null);
     }
 
     private static int Int(long value, string what) =>
-        value is > 0 and <= int.MaxValue ? (int)value : throw Error($"tutorial CLIP: {what} {value} is out of range", null);
+        value is > 0 and <= int.MaxValue ? (int)value : throw Error(FormatErrorKind.ShapeMismatch, $"tutorial CLIP: {what} {value} is out of range", null);
 
-    private static CheckpointFormatException Error(string what, string? key) =>
-        new(what, key is null ? null : new FormatPlace(Key: key));
+    private static CheckpointFormatException Error(FormatErrorKind kind, string what, string? key) =>
+        new(kind, what, key is null ? null : new FormatPlace(Key: key));
 }

@@ -27,10 +27,16 @@ public sealed class HostileFileTests
         { "legacy_negative_view.pt", FormatErrorKind.NegativeSize },
         { "zip64_many_entries.pt", FormatErrorKind.BadZipDirectory },
         { "overlapping.npz", FormatErrorKind.OverlappingEntries },
-        { "npz_declares_2g.npz", FormatErrorKind.Truncated },
+        { "npz_declares_2g.npz", FormatErrorKind.BadCompression },
         { "npz_shape_overflow.npz", FormatErrorKind.Overflow },
         { "duplicate_keys.safetensors", FormatErrorKind.DuplicateName },
         { "huge_shape.safetensors", FormatErrorKind.Overflow },
+        { "bad_deflate.npz", FormatErrorKind.BadCompression },
+        { "deep_nesting.pdparams", FormatErrorKind.TooDeep },
+        { "view_past_storage.pt", FormatErrorKind.OutOfBounds },
+        { "dat_count_overflow.dat", FormatErrorKind.Truncated },
+        { "dat_shape_overflow.dat", FormatErrorKind.Overflow },
+        { "dat_huge_tensor.dat", FormatErrorKind.Truncated },
     };
 
     [Theory]

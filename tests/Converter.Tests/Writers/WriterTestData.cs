@@ -67,7 +67,7 @@ public static class WriterTestData
     /// <summary>Bytes that fail part-way through a write, as a truncated input would.</summary>
     public sealed class FailingBytes : TensorBytes
     {
-        public override void CopyTo(Span<byte> destination) => throw new CheckpointFormatException("source ended", new FormatPlace(Offset: 1234));
+        public override void CopyTo(Span<byte> destination) => throw new CheckpointFormatException(FormatErrorKind.Truncated, "source ended", new FormatPlace(Offset: 1234));
     }
 
     /// <summary>Bytes made on demand, so a large model needs no memory until a tensor is written.</summary>

@@ -91,6 +91,40 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void RunCapsTheBatchBeforeLoadingTheModel()
+    {
+        using var fixture = Fixture.Open(ClipVerify.RnFixture);
+        // 65 texts, one over the default cap: refused from the header, before the (absent) model is even opened.
+        var texts = ClipVerify.WriteSafetensors(_temp.File("texts.safetensors"),
+        [
+            ClipVerify.Entry("image", DType.Float32, fixture.Shape("input.image"), fixture.ReadFloats("input.image")),
+            ClipVerify.Entry("text", DType.Int64, [65, fixture.Config.ContextLength], new long[65 * fixture.Config.ContextLength]),
+        ]);
+        var line = ClipVerify.Run("run", _temp.File("no model.dat"), "--inputs", texts, "--out", _temp.File("out.safetensors")).AssertBadInput();
+        Assert.Contains("'text' holds a batch of 65, over the cap of 64 per run (--max-batch raises it)", line);
+
+        // The fixture's inputs (2 images, 3 texts) pass the default cap and are refused under a cap of 2.
+        var inputs = WriteInputs("inputs.safetensors", fixture);
+        var capped = ClipVerify.Run("run", ClipVerify.RnDat, "--inputs", inputs, "--out", _temp.File("out.safetensors"), "--max-batch", "2").AssertBadInput();
+        Assert.Contains("'text' holds a batch of 3, over the cap of 2", capped);
+        Assert.Equal(["inputs.safetensors", "texts.safetensors"], Directory.GetFiles(_temp.Path).Select(Path.GetFileName).Order());
+
+        // 200,000 texts compressed into 120 kB (fixtures/hostile): refused before anything is inflated.
+        ClipVerify.Run("run", ClipVerify.RnDat, "--inputs", ClipTools.Testing.RepositoryPaths.Fixture("hostile", "npz_huge_texts.npz"),
+            "--out", _temp.File("out.safetensors")).AssertBadInput();
+    }
+
+    [Theory]
+    [InlineData("dat_count_overflow.dat")]
+    [InlineData("dat_shape_overflow.dat")]
+    [InlineData("dat_huge_tensor.dat")]
+    public void HostileDatModelIsOneLineError(string file)
+    {
+        var line = ClipVerify.Run(ClipTools.Testing.RepositoryPaths.Fixture("hostile", file), ClipVerify.RnFixture).AssertBadInput();
+        Assert.Contains("TorchSharp .dat: ", line);
+    }
+
+    [Fact]
     public void RunRefusesACheckpointAsInputs() =>
         ClipVerify.Run("run", ClipVerify.RnDat, "--inputs", ClipVerify.RnPt, "--out", _temp.File("out.safetensors")).AssertBadInput();
 
