@@ -19,7 +19,7 @@ PREFIX ?= $(HOME)/.local
 REPOSITORY_URL ?= $(shell git remote get-url origin 2>/dev/null)
 PACK_PROJECTS := checkpoints/Checkpoints.csproj clipmodel/ClipModel.csproj converter/Converter.csproj verifier/Verifier.csproj
 
-.PHONY: fuzz all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench judge-bench
+.PHONY: fuzz fuzz-afl all deps build test demo fixtures fixtures-check format clean install uninstall pack pack-check input-bench bench judge-bench
 
 all: build
 
@@ -117,6 +117,15 @@ FUZZ_SMOKE_SECONDS ?= 45
 fuzz:
 	$(DOTNET) build fuzz/Fuzz.csproj -c $(CONFIG) -nologo -v q
 	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(SECONDS) $(SEED)
+
+# Coverage-guided: AFL++ (Debian) drives the reader assembly instrumented by SharpFuzz (NuGet tool), for SECONDS.
+fuzz-afl:
+	@dpkg -s afl++ >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq afl++ >/dev/null; } || { echo "fuzz-afl needs afl++ (apt-get install afl++)"; exit 1; }
+	[ -x out/fuzz-tools/sharpfuzz ] || $(DOTNET) tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path out/fuzz-tools
+	rm -f fuzz/Afl/bin/$(CONFIG)/net10.0/ClipTools.Checkpoints.dll
+	$(DOTNET) build fuzz/Afl/Afl.csproj -c $(CONFIG) -nologo -v q
+	out/fuzz-tools/sharpfuzz fuzz/Afl/bin/$(CONFIG)/net10.0/ClipTools.Checkpoints.dll
+	sh fuzz/Afl/run_afl.sh $(SECONDS) $(CONFIG)
 
 format:
 	$(DOTNET) format ClipTools.sln
