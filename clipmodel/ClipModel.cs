@@ -1,5 +1,6 @@
 using ClipTools.Checkpoints.Conversion;
 using ClipTools.Checkpoints.Formats;
+using ClipTools.Model.Construction;
 using ClipTools.Model.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -41,7 +42,12 @@ public static class ClipModel
         options ??= new ClipModelOptions();
         using var input = CheckpointFile.Read(path);
         var conversion = ConversionPipeline.Run(input, new ConversionOptions(DType: OutputDType.Keep, Activation: options.Activation, Metadata: options.Metadata), path);
-        var model = FamilyModels.Build(conversion.Config);
+        IDualEncoder model;
+        using (Layers.Uninitialised())
+        {
+            // Every parameter is overwritten by the strict load below (which refuses a checkpoint missing any).
+            model = FamilyModels.Build(conversion.Config);
+        }
         try
         {
             model.Module.to(options.DType);

@@ -44,12 +44,12 @@ public static class StrictLoad
             var target = targets[t.Name];
             if (target.dtype == t.DType.ToScalarType() && target.is_contiguous() && target.device_type == DeviceType.CPU)
             {
-                // Same element type: the bytes go straight into the parameter's storage, no temporary tensor.
-                target.bytes = t.ReadBytes();
+                // Same element type: the bytes go straight from the file into the parameter's storage.
+                t.Bytes.CopyTo(target.bytes);
                 continue;
             }
             using var source = empty([.. t.Shape], t.DType.ToScalarType());
-            source.bytes = t.ReadBytes();
+            t.Bytes.CopyTo(source.bytes);
             target.copy_(source);
         }
     }

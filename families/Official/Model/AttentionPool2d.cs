@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Model;
@@ -25,11 +26,12 @@ public sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
     {
         _heads = heads;
         _scale = scale;
-        positional_embedding = new Parameter(randn(spacialDim * spacialDim + 1, embedDim) / Math.Sqrt(embedDim));
-        k_proj = nn.Linear(embedDim, embedDim);
-        q_proj = nn.Linear(embedDim, embedDim);
-        v_proj = nn.Linear(embedDim, embedDim);
-        c_proj = nn.Linear(embedDim, outputDim);
+        positional_embedding = Layers.Parameter([spacialDim * spacialDim + 1, embedDim],
+            () => randn(spacialDim * spacialDim + 1, embedDim) / Math.Sqrt(embedDim));
+        k_proj = Layers.Linear(embedDim, embedDim);
+        q_proj = Layers.Linear(embedDim, embedDim);
+        v_proj = Layers.Linear(embedDim, embedDim);
+        c_proj = Layers.Linear(embedDim, outputDim);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Model.Taps;
@@ -39,14 +40,14 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     public Bottleneck(long inplanes, long planes, int stride, double bnEps = ModifiedResNet.DefaultBatchNormEps)
         : base(nameof(Bottleneck))
     {
-        conv1 = nn.Conv2d(inplanes, planes, 1, bias: false);
+        conv1 = Layers.Conv2d(inplanes, planes, 1, bias: false);
         bn1 = nn.BatchNorm2d(planes, eps: bnEps);
         relu1 = nn.ReLU();
-        conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
+        conv2 = Layers.Conv2d(planes, planes, 3, padding: 1, bias: false);
         bn2 = nn.BatchNorm2d(planes, eps: bnEps);
         relu2 = nn.ReLU();
         avgpool = stride > 1 ? nn.AvgPool2d(stride) : nn.Identity();
-        conv3 = nn.Conv2d(planes, planes * Expansion, 1, bias: false);
+        conv3 = Layers.Conv2d(planes, planes * Expansion, 1, bias: false);
         bn3 = nn.BatchNorm2d(planes * Expansion, eps: bnEps);
         relu3 = nn.ReLU();
         if (stride > 1 || inplanes != planes * Expansion)
@@ -54,7 +55,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
             // The names "-1", "0", "1" are those of the released state dicts.
             downsample = nn.Sequential(
                 ("-1", nn.AvgPool2d(stride)),
-                ("0", nn.Conv2d(inplanes, planes * Expansion, 1, bias: false)),
+                ("0", Layers.Conv2d(inplanes, planes * Expansion, 1, bias: false)),
                 ("1", nn.BatchNorm2d(planes * Expansion, eps: bnEps)));
         }
         RegisterComponents();

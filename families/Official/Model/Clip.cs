@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Checkpoints.Families;
@@ -21,7 +22,7 @@ public sealed class Clip : nn.Module, IDualEncoder
     private readonly nn.Module<Tensor, Tensor> visual;
     private readonly Transformer transformer;
     [Tap]
-    private readonly Embedding token_embedding;
+    private readonly nn.Module<Tensor, Tensor> token_embedding;
     [Tap]
     private readonly LayerNorm ln_final;
     private readonly TextPooling _pooling;
@@ -41,11 +42,13 @@ public sealed class Clip : nn.Module, IDualEncoder
                 config.VisionLayers[0], config.VisionHeads, config.EmbedDim, config.Activation, variant);
         transformer = new Transformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads,
             causal: variant.TextCausalMask ?? true, config.Activation, variant);
-        token_embedding = nn.Embedding(config.VocabSize, config.TransformerWidth);
-        positional_embedding = new Parameter(0.01 * randn(config.ContextLength, config.TransformerWidth));
+        token_embedding = Layers.Embedding(config.VocabSize, config.TransformerWidth);
+        positional_embedding = Layers.Parameter([config.ContextLength, config.TransformerWidth],
+            () => 0.01 * randn(config.ContextLength, config.TransformerWidth));
         ln_final = new LayerNorm(config.TransformerWidth, variant.LayerNormEps ?? LayerNorm.DefaultEps);
         _pooling = variant.TextPooling ?? TextPooling.EndOfText;
-        text_projection = new Parameter(randn(config.TransformerWidth, config.EmbedDim) / Math.Sqrt(config.TransformerWidth));
+        text_projection = Layers.Parameter([config.TransformerWidth, config.EmbedDim],
+            () => randn(config.TransformerWidth, config.EmbedDim) / Math.Sqrt(config.TransformerWidth));
         logit_scale = new Parameter(tensor(Math.Log(1 / 0.07), ScalarType.Float32));
         RegisterComponents();
     }

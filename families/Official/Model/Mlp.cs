@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Model.Taps;
@@ -22,7 +23,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public Mlp(long width, ClipActivation activation, ModelVariant variant) : base("mlp")
     {
-        c_fc = nn.Linear(width, 4 * width);
+        c_fc = Layers.Linear(width, 4 * width);
         gelu = (variant.Activation ?? (activation == ClipActivation.QuickGelu ? VariantActivation.QuickGelu : VariantActivation.ErfGelu)) switch
         {
             VariantActivation.QuickGelu => new QuickGELU(),
@@ -30,7 +31,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             VariantActivation.TanhGelu => new TanhGELU(),
             var other => throw new ArgumentOutOfRangeException(nameof(variant), other, "unknown activation"),
         };
-        c_proj = nn.Linear(4 * width, width);
+        c_proj = Layers.Linear(4 * width, width);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Model;
@@ -51,13 +52,13 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
         : base(nameof(ModifiedResNet))
     {
         var bnEps = variant.BatchNormEps ?? DefaultBatchNormEps;
-        conv1 = nn.Conv2d(3, width / 2, 3, stride: 2, padding: 1, bias: false);
+        conv1 = Layers.Conv2d(3, width / 2, 3, stride: 2, padding: 1, bias: false);
         bn1 = nn.BatchNorm2d(width / 2, eps: bnEps);
         relu1 = nn.ReLU();
-        conv2 = nn.Conv2d(width / 2, width / 2, 3, padding: 1, bias: false);
+        conv2 = Layers.Conv2d(width / 2, width / 2, 3, padding: 1, bias: false);
         bn2 = nn.BatchNorm2d(width / 2, eps: bnEps);
         relu2 = nn.ReLU();
-        conv3 = nn.Conv2d(width / 2, width, 3, padding: 1, bias: false);
+        conv3 = Layers.Conv2d(width / 2, width, 3, padding: 1, bias: false);
         bn3 = nn.BatchNorm2d(width, eps: bnEps);
         relu3 = nn.ReLU();
         avgpool = nn.AvgPool2d(2);

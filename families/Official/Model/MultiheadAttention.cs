@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Model;
@@ -25,10 +26,9 @@ public sealed class MultiheadAttention : nn.Module<Tensor, Tensor>
         _heads = heads;
         _causal = causal;
         _scale = scale;
-        in_proj_weight = new Parameter(empty(3 * width, width));
+        in_proj_weight = Layers.Parameter([3 * width, width], () => nn.init.xavier_uniform_(empty(3 * width, width)));
         in_proj_bias = new Parameter(zeros(3 * width));
-        out_proj = nn.Linear(width, width);
-        nn.init.xavier_uniform_(in_proj_weight);
+        out_proj = Layers.Linear(width, width);
         RegisterComponents();
     }
 

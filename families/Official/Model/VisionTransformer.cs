@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using TorchSharp;
 using TorchSharp.Modules;
 using ClipTools.Model;
@@ -30,13 +31,13 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         var eps = variant.LayerNormEps ?? LayerNorm.DefaultEps;
         var grid = inputResolution / patchSize;
         var scale = 1.0 / Math.Sqrt(width);
-        conv1 = nn.Conv2d(3, width, patchSize, stride: patchSize, bias: false);
-        class_embedding = new Parameter(scale * randn(width));
-        positional_embedding = new Parameter(scale * randn(grid * grid + 1, width));
+        conv1 = Layers.Conv2d(3, width, patchSize, stride: patchSize, bias: false);
+        class_embedding = Layers.Parameter([width], () => scale * randn(width));
+        positional_embedding = Layers.Parameter([grid * grid + 1, width], () => scale * randn(grid * grid + 1, width));
         ln_pre = new LayerNorm(width, eps);
         transformer = new Transformer(width, layers, heads, causal: variant.ImageCausalMask ?? false, activation, variant);
         ln_post = new LayerNorm(width, eps);
-        proj = new Parameter(scale * randn(width, outputDim));
+        proj = Layers.Parameter([width, outputDim], () => scale * randn(width, outputDim));
         RegisterComponents();
     }
 
