@@ -5,12 +5,18 @@ using ClipTools.Converter.Writers;
 using ClipTools.Model.Weights;
 using ClipTools.Verifier.Commands;
 using ClipTools.Verifier.Fixtures;
+using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier;
 
 public static class Program
 {
-    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    private static int Main(string[] args)
+    {
+        // Before libtorch loads (the first tensor): its threads then sleep instead of spinning while C# judges.
+        LibTorchThreads.WaitPassively();
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

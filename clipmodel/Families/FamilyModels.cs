@@ -1,3 +1,4 @@
+using ClipTools.Model.Construction;
 using ClipTools.Checkpoints.Families;
 using ClipTools.Checkpoints.Formats;
 using TorchSharp;
@@ -33,7 +34,12 @@ public static class FamilyModels
         {
             return null;
         }
-        var copy = family.Build(model.Config, variant);
+        IDualEncoder copy;
+        using (Layers.Uninitialised())
+        {
+            // The strict load_state_dict below overwrites every parameter and buffer.
+            copy = family.Build(model.Config, variant);
+        }
         try
         {
             using var noGrad = torch.no_grad();

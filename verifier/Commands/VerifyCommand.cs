@@ -54,9 +54,8 @@ internal static class VerifyCommand
             var results = modes.Select(m =>
             {
                 progress.Step($"{ReportFormat.Mode(m)} run and judgement of {reference.Taps.Count} taps");
-                var run = ModelRun.Run(clip, reference, m);
-                var candidate = CandidateActivations.From(run);
-                var judged = FixtureComparison.Compare(reference, run, m, judge, selection);
+                // Each tap is judged as the model produces it: a full-size model's activations are never all held.
+                var (judged, candidate) = FixtureComparison.RunAndCompare(clip, reference, m, judge, selection);
                 // The model is the candidate here: a detector may replay its failing stage with an alternative.
                 return Diagnoser.Default.Annotate(judged, reference, candidate, clip, ModelRole.Candidate);
             }).ToList();

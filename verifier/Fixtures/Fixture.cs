@@ -111,14 +111,50 @@ public sealed class Fixture : IDisposable
     /// <summary>Any float tensor widened to float64, row-major.</summary>
     public double[] ReadDoubles(string tensor)
     {
-        var entry = Entry(tensor);
-        return entry.DType switch
-        {
-            DType.Float64 => Cast<double>(entry),
-            DType.Float32 => Array.ConvertAll(Cast<float>(entry), v => (double)v),
-            _ => throw new FixtureFormatException(_path, $"'{tensor}' is {entry.DType.Name()}, not a float tensor"),
-        };
+        var values = GC.AllocateUninitializedArray<double>(checked((int)Entry(tensor).ElementCount));
+        ReadDoubles(tensor, values);
+        return values;
     }
+
+    /// <summary>
+    /// Any float tensor widened to float64 into <paramref name="destination"/> (exactly its element count), read
+    /// straight from the file: float64 into the destination's own bytes, float32 through a pooled buffer.
+    /// </summary>
+    public void ReadDoubles(string tensor, Span<double> destination)
+    {
+        var entry = Entry(tensor);
+        if (destination.Length != entry.ElementCount)
+        {
+            throw new ArgumentException($"'{tensor}' has {entry.ElementCount} elements, the destination {destination.Length}");
+        }
+        switch (entry.DType)
+        {
+            case DType.Float64:
+                entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
+                break;
+            case DType.Float32:
+                var floats = System.Buffers.ArrayPool<float>.Shared.Rent(destination.Length);
+                try
+                {
+                    var narrow = floats.AsSpan(0, destination.Length);
+                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(narrow));
+                    for (var i = 0; i < narrow.Length; i++)
+                    {
+                        destination[i] = narrow[i];
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<float>.Shared.Return(floats);
+                }
+                break;
+            default:
+                throw new FixtureFormatException(_path, $"'{tensor}' is {entry.DType.Name()}, not a float tensor");
+        }
+    }
+
+    /// <summary>How many elements <paramref name="tensor"/> has.</summary>
+    public long ElementCount(string tensor) => Entry(tensor).ElementCount;
 
     public float[] ReadFloats(string tensor) =>
         Entry(tensor).DType == DType.Float32

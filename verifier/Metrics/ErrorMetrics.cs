@@ -91,14 +91,20 @@ public static class ErrorMetrics
         {
             dot.Add(candidate[i] * reference[i]);
         }
-        var candidateNorm = Math.Sqrt(SumSquares(candidate));
-        var referenceNorm = Math.Sqrt(SumSquares(reference));
+        return Cosine(dot.Value, SumSquares(candidate), SumSquares(reference));
+    }
+
+    /// <summary>The cosine from sum(c r), sum c^2 and sum r^2 (see <see cref="CosineSimilarity"/>).</summary>
+    public static double Cosine(double dot, double candidateSquares, double referenceSquares)
+    {
+        var candidateNorm = Math.Sqrt(candidateSquares);
+        var referenceNorm = Math.Sqrt(referenceSquares);
         if (candidateNorm == 0 || referenceNorm == 0)
         {
             return candidateNorm == referenceNorm ? 1 : 0;
         }
         // Rounding can push a perfect match a hair above 1; a cosine is never more than 1.
-        return Math.Clamp(dot.Value / (candidateNorm * referenceNorm), -1, 1);
+        return Math.Clamp(dot / (candidateNorm * referenceNorm), -1, 1);
     }
 
     /// <summary>
@@ -108,13 +114,12 @@ public static class ErrorMetrics
     public static double SqnrDb(ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference)
     {
         CheckLengths(candidate, reference);
-        var noise = SumSquaredError(candidate, reference);
-        if (noise == 0)
-        {
-            return double.PositiveInfinity;
-        }
-        return 10 * Math.Log10(SumSquares(reference) / noise);
+        return Sqnr(SumSquares(reference), SumSquaredError(candidate, reference));
     }
+
+    /// <summary>The SQNR from sum r^2 and sum (c - r)^2 (see <see cref="SqnrDb"/>).</summary>
+    public static double Sqnr(double referenceSquares, double noise) =>
+        noise == 0 ? double.PositiveInfinity : 10 * Math.Log10(referenceSquares / noise);
 
     /// <summary>The element with the largest |c - r| (the first such in row-major order, as numpy's argmax).</summary>
     public static WorstElement Worst(ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, IReadOnlyList<long> shape)

@@ -9,7 +9,10 @@ public static class Percentile
     /// g = i - floor(i), as numpy's <c>_lerp</c> does (a + (b - a) g, or b - (b - a)(1 - g) when g >= 0.5, which
     /// keeps the result monotone). Only the two order statistics are selected, in O(n); nothing is fully sorted.
     /// </summary>
-    public static double Linear(double[] values, double percentile)
+    public static double Linear(double[] values, double percentile) => Linear(values.AsSpan(), percentile);
+
+    /// <inheritdoc cref="Linear(double[], double)"/>
+    public static double Linear(Span<double> values, double percentile)
     {
         if (values.Length == 0)
         {
@@ -43,7 +46,7 @@ public static class Percentile
     /// Quickselect (Hoare partition, median-of-three pivot): the k-th smallest value, with every value left of k
     /// no larger and every value right of k no smaller afterwards.
     /// </summary>
-    private static double Select(double[] values, int k)
+    private static double Select(Span<double> values, int k)
     {
         int left = 0, right = values.Length - 1;
         while (left < right)
@@ -81,5 +84,5 @@ public static class Percentile
         return values[k];
     }
 
-    private static void Swap(double[] values, int a, int b) => (values[a], values[b]) = (values[b], values[a]);
+    private static void Swap(Span<double> values, int a, int b) => (values[a], values[b]) = (values[b], values[a]);
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ClipTools.Verifier.Metrics;
 
 /// <summary>
@@ -43,50 +45,46 @@ public sealed record TapMetrics(
         {
             throw new ArgumentException("an empty tap has no error statistics");
         }
-        var firstBadReference = FirstNonFinite(reference);
-        if (firstBadReference >= 0)
+        // One pass over both arrays; the |c - r| it writes are reordered by the percentile's selection afterwards.
+        var errors = ArrayPool<double>.Shared.Rent(candidate.Length);
+        try
         {
-            throw new ArgumentException(
-                $"the reference holds {reference[firstBadReference]} at {MultiIndex.Format(MultiIndex.FromFlat(firstBadReference, shape))}");
-        }
-
-        var firstNonFinite = FirstNonFinite(candidate);
-        if (firstNonFinite >= 0)
-        {
-            var nonFinite = 0L;
-            foreach (var v in candidate)
+            var pass = ErrorPass.Run(candidate, reference, errors.AsSpan(0, candidate.Length));
+            if (pass.FirstNonFiniteReference >= 0)
             {
-                nonFinite += double.IsFinite(v) ? 0 : 1;
+                var bad = pass.FirstNonFiniteReference;
+                throw new ArgumentException(
+                    $"the reference holds {reference[bad]} at {MultiIndex.Format(MultiIndex.FromFlat(bad, shape))}");
             }
-            var at = new WorstElement(firstNonFinite, MultiIndex.FromFlat(firstNonFinite, shape), candidate[firstNonFinite], reference[firstNonFinite]);
-            var inf = double.PositiveInfinity;
-            return new TapMetrics(count, inf, inf, inf, inf, inf, double.NaN, double.NegativeInfinity,
-                ErrorMetrics.Rms(reference), at, nonFinite);
+            var n = candidate.Length;
+            var referenceRms = Math.Sqrt(pass.SumReferenceSquares / n);
+            if (pass.FirstNonFiniteCandidate >= 0)
+            {
+                var first = pass.FirstNonFiniteCandidate;
+                var at = new WorstElement(first, MultiIndex.FromFlat(first, shape), candidate[first], reference[first]);
+                var inf = double.PositiveInfinity;
+                return new TapMetrics(count, inf, inf, inf, inf, inf, double.NaN, double.NegativeInfinity,
+                    referenceRms, at, pass.NonFiniteCandidates);
+            }
+            // The first element with the largest error, as numpy's argmax (before the selection reorders errors).
+            var worst = errors.AsSpan(0, n).IndexOf(pass.MaxAbsError);
+            return new TapMetrics(
+                count,
+                pass.MaxAbsError,
+                pass.SumAbsError / n,
+                pass.MaxRelativeError,
+                Math.Sqrt(pass.SumSquaredError / n),
+                Percentile.Linear(errors.AsSpan(0, n), ErrorMetrics.ReportedPercentile),
+                ErrorMetrics.Cosine(pass.Dot, pass.SumCandidateSquares, pass.SumReferenceSquares),
+                ErrorMetrics.Sqnr(pass.SumReferenceSquares, pass.SumSquaredError),
+                referenceRms,
+                new WorstElement(worst, MultiIndex.FromFlat(worst, shape), candidate[worst], reference[worst]),
+                NonFiniteCount: 0);
         }
-
-        return new TapMetrics(
-            count,
-            ErrorMetrics.MaxAbsError(candidate, reference),
-            ErrorMetrics.MeanAbsError(candidate, reference),
-            ErrorMetrics.MaxRelativeError(candidate, reference),
-            ErrorMetrics.RmsError(candidate, reference),
-            ErrorMetrics.AbsErrorPercentile(candidate, reference, ErrorMetrics.ReportedPercentile),
-            ErrorMetrics.CosineSimilarity(candidate, reference),
-            ErrorMetrics.SqnrDb(candidate, reference),
-            ErrorMetrics.Rms(reference),
-            ErrorMetrics.Worst(candidate, reference, shape),
-            NonFiniteCount: 0);
+        finally
+        {
+            ArrayPool<double>.Shared.Return(errors);
+        }
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<double> values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (!double.IsFinite(values[i]))
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
 }

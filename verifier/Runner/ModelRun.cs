@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ClipTools.Model;
 using ClipTools.Model.Taps;
 using ClipTools.Verifier.Fixtures;
@@ -15,7 +16,11 @@ public sealed record RunResult(IReadOnlyList<Activation> Taps, IReadOnlyDictiona
 /// <summary>Runs a model of any family stage by stage on a fixture's inputs and records every tap.</summary>
 public static class ModelRun
 {
-    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode)
+    /// <param name="onTap">
+    /// when given, each tap goes to it as its module returns (the tensor is valid only during the call) and the
+    /// result's <see cref="RunResult.Taps"/> is empty: nothing holds every activation of the model at once
+    /// </param>
+    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode, Action<string, Tensor>? onTap = null)
     {
         if (!model.Config.Equals(fixture.Config))
         {
@@ -25,7 +30,7 @@ public static class ModelRun
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var dtype = model.Module.parameters().First().dtype;
-        using var sink = new TapSink();
+        using var sink = onTap is null ? new TapSink() : new TapSink(onTap);
         var hooks = TapHooks.Attach(model, sink);
         try
         {
@@ -68,16 +73,34 @@ public static class ModelRun
         var x = input;
         foreach (var stage in stages)
         {
-            if (mode == RunMode.Isolated && stage.InputTap is { } tap)
+            Tensor next;
+            // Each stage's intermediates are freed when it ends, and each stage's input once the next is computed:
+            // a full-size model's activations are never all alive at once.
+            using (var stageScope = NewDisposeScope())
             {
-                // The float64 reference, rounded once to the model's precision, as a port would receive it.
-                x = tensor(fixture.ReadDoubles($"tap.{tap}"), fixture.Shape($"tap.{tap}")).to(dtype);
+                var stageInput = mode == RunMode.Isolated && stage.InputTap is { } tap
+                    // The float64 reference, rounded once to the model's precision, as a port would receive it.
+                    ? ReadTensor(fixture, $"tap.{tap}").to(dtype)
+                    : x;
+                next = stage.Run(stageInput).MoveToOuterDisposeScope();
             }
-            x = stage.Run(x);
+            if (!ReferenceEquals(x, input) && !ReferenceEquals(x, next) && x.Handle != next.Handle)
+            {
+                x.Dispose();
+            }
+            x = next;
         }
         return x;
     }
 
-    private static Activation ToActivation(string name, Tensor value) =>
+    /// <summary>A fixture tensor as a float64 tensor, read straight into its storage.</summary>
+    private static Tensor ReadTensor(Fixture fixture, string name)
+    {
+        var value = empty(fixture.Shape(name), ScalarType.Float64);
+        fixture.ReadDoubles(name, MemoryMarshal.Cast<byte, double>(value.bytes));
+        return value;
+    }
+
+    public static Activation ToActivation(string name, Tensor value) =>
         new(name, value.shape, value.to(ScalarType.Float64).contiguous().data<double>().ToArray());
 }

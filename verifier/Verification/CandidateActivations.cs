@@ -29,6 +29,13 @@ public sealed class CandidateActivations
         return new(name => taps.GetValueOrDefault(name), name => run.Outputs.GetValueOrDefault(name));
     }
 
+    /// <summary>Activations produced on demand (each name once, then kept).</summary>
+    public static CandidateActivations Lazy(Func<string, Activation?> tap, Func<string, Activation?> output)
+    {
+        var taps = new Dictionary<string, Activation?>(StringComparer.Ordinal);
+        return new(name => taps.TryGetValue(name, out var known) ? known : taps[name] = tap(name), output);
+    }
+
     /// <summary>Another port's dump: a .safetensors or .npz of float arrays (float16, float32 or float64).</summary>
     public static CandidateActivations FromDump(TensorSet dump)
     {

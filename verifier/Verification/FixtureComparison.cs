@@ -1,3 +1,8 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using ClipTools.Model;
+using TorchSharp;
+using static TorchSharp.torch;
 using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Metrics;
 using ClipTools.Verifier.Reports;
@@ -21,19 +26,69 @@ public static class FixtureComparison
     /// <param name="outputs">the outputs to judge: all the fixture's when null</param>
     /// <param name="selection">the taps and outputs to check; the others are reported "not checked" (all checked when null)</param>
     public static ModeResults Compare(Fixture fixture, CandidateActivations candidate, RunMode mode, TapJudge judge,
-        IEnumerable<string>? outputs = null, TapSelection? selection = null)
+        IEnumerable<string>? outputs = null, TapSelection? selection = null) =>
+        Compare(fixture, candidate, mode, judge, outputs, selection, null);
+
+    /// <param name="judged">taps already judged as they streamed (the rest are looked up in the candidate)</param>
+    private static ModeResults Compare(Fixture fixture, CandidateActivations candidate, RunMode mode, TapJudge judge,
+        IEnumerable<string>? outputs, TapSelection? selection, IReadOnlyDictionary<string, TapResult>? judged)
     {
         TapResult Check(string name, string tower, string reference, Func<Activation?> activation) =>
             selection is null || selection.Includes(name)
                 ? Judge(fixture, judge, mode, name, tower, reference, activation())
                 : TapResult.NotChecked(name, tower, fixture.Shape(reference));
         var taps = fixture.Taps
-            .Select(t => Check(t.Name, t.Tower, $"tap.{t.Name}", () => candidate.Tap(t.Name)))
+            .Select(t => judged?.GetValueOrDefault(t.Name)
+                ?? Check(t.Name, t.Tower, $"tap.{t.Name}", () => judged is null ? candidate.Tap(t.Name) : null))
             .ToList();
-        var judged = (outputs ?? fixture.Outputs)
+        var outputResults = (outputs ?? fixture.Outputs)
             .Select(o => Check(o, OutputTower, $"output.{o}", () => candidate.Output(o)))
             .ToList();
-        return new ModeResults(mode, taps, judged);
+        return new ModeResults(mode, taps, outputResults);
+    }
+
+    /// <summary>
+    /// Runs our model on the fixture's inputs and judges each tap as its module returns it, so that no more than one
+    /// activation (and its reference) is held at a time; then the outputs. The candidate activations returned for a
+    /// diagnosis re-run the model for a tap when asked (failures only), and hold the outputs.
+    /// </summary>
+    public static (ModeResults Results, CandidateActivations Candidate) RunAndCompare(IDualEncoder model, Fixture fixture,
+        RunMode mode, TapJudge judge, TapSelection? selection = null)
+    {
+        var towers = fixture.Taps.ToDictionary(t => t.Name, t => t.Tower, StringComparer.Ordinal);
+        var judged = new Dictionary<string, TapResult>(StringComparer.Ordinal);
+        var produced = new HashSet<string>(StringComparer.Ordinal);
+        var run = ModelRun.Run(model, fixture, mode, (name, value) =>
+        {
+            produced.Add(name);
+            if (!towers.TryGetValue(name, out var tower) || judged.ContainsKey(name) || selection?.Includes(name) == false)
+            {
+                return;
+            }
+            using var scope = torch.NewDisposeScope();
+            var wide = value.detach().to(ScalarType.Float64).contiguous();
+            judged[name] = JudgeValues(fixture, judge, mode, name, tower, $"tap.{name}", wide.shape, MemoryMarshal.Cast<byte, double>(wide.bytes));
+        });
+        var streamed = CandidateActivations.Lazy(
+            name => produced.Contains(name) ? Replay(model, fixture, mode, name) : null,
+            name => run.Outputs.GetValueOrDefault(name));
+        var results = Compare(fixture, streamed, mode, judge, fixture.Outputs.Where(run.Outputs.ContainsKey), selection, judged);
+        return (results, streamed);
+    }
+
+    /// <summary>One tap of a fresh run of the model (the same inputs and mode give the same values).</summary>
+    private static Activation? Replay(IDualEncoder model, Fixture fixture, RunMode mode, string tap)
+    {
+        Activation? found = null;
+        ModelRun.Run(model, fixture, mode, (name, value) =>
+        {
+            if (name == tap && found is null)
+            {
+                using var scope = torch.NewDisposeScope();
+                found = ModelRun.ToActivation(name, value.detach());
+            }
+        });
+        return found;
     }
 
     /// <summary>Isolated, a tap is judged against PyTorch's float32 run of its stage fed the reference input (the
@@ -45,11 +100,36 @@ public static class FixtureComparison
         {
             return new TapResult(name, tower, shape, null, double.NaN, double.NaN, double.NaN, null, false, "missing from the candidate");
         }
-        if (!candidate.Shape.SequenceEqual(shape))
+        return JudgeValues(fixture, judge, mode, name, tower, reference, candidate.Shape, candidate.Values);
+    }
+
+    /// <summary>Judges <paramref name="values"/>; the reference and PyTorch's float32 result are read into pooled buffers.</summary>
+    private static TapResult JudgeValues(Fixture fixture, TapJudge judge, RunMode mode, string name, string tower, string reference,
+        IReadOnlyList<long> candidateShape, ReadOnlySpan<double> values)
+    {
+        var shape = fixture.Shape(reference);
+        if (!candidateShape.SequenceEqual(shape))
         {
-            return TapJudge.ShapeMismatch(name, tower, shape, candidate.Shape);
+            return TapJudge.ShapeMismatch(name, tower, shape, candidateShape);
         }
         var (float32, noiseRuns) = fixture.Baseline(reference, mode == RunMode.Isolated);
-        return judge.Judge(name, tower, shape, candidate.Values, fixture.ReadDoubles(reference), fixture.ReadDoubles(float32), noiseRuns);
+        var n = values.Length;
+        if (fixture.ElementCount(float32) != n)
+        {
+            throw new FixtureFormatException(fixture.Path, $"'{float32}' has {fixture.ElementCount(float32)} elements, '{reference}' {n}");
+        }
+        var buffer = ArrayPool<double>.Shared.Rent(2 * n);
+        try
+        {
+            var referenceValues = buffer.AsSpan(0, n);
+            var torch32 = buffer.AsSpan(n, n);
+            fixture.ReadDoubles(reference, referenceValues);
+            fixture.ReadDoubles(float32, torch32);
+            return judge.Judge(name, tower, shape, values, referenceValues, torch32, noiseRuns);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+        }
     }
 }
