@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """`make judge-bench`: does clip-verify's judgement hold on models it has never seen? (issue 12; not a unit test)
 
-    judge_bench.py [--models N] [--seed S] [--jobs J] [--fault-models K] [--quick] [--keep] [--no-docs]
+    judge_bench.py [--models N] [--seed S] [--jobs J] [--fault-models K] [--quick] [--reuse] [--no-docs]
 
 1. Specificity. N random official-layout CLIPs per architecture (ModifiedResNet and ViT; default 20 each), with
    configs drawn from --seed (widths, block counts, heads, patch sizes, resolutions, context lengths, vocabularies,
@@ -19,7 +19,10 @@
    docs/judge-bench-models.csv and docs/judge-bench-faults.csv, everything (every tap's margin) into
    out/judge-bench/results.json, and prints the summary.
 
-Runs J models at a time (default 2), each on one PyTorch thread. --quick is --models 3 --no-docs.
+Runs J models at a time (default 2), each on one PyTorch thread. --quick is --models 3 --no-docs. Every model's
+archive, fixture and .dat stay in out/judge-bench/models/ID; --reuse takes them from there when a previous run made
+the same model (same spec), so a rerun after a verifier change only converts nothing and re-judges (the files depend
+only on the spec and the PyTorch build).
 """
 from __future__ import annotations
 
@@ -135,7 +138,7 @@ def _diagnosis(mode: Dict[str, object]) -> Optional[str]:
     return diagnosis.get("cause") if isinstance(diagnosis, dict) else None
 
 
-def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: bool, keep: bool) -> Dict[str, object]:
+def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: bool, reuse: bool) -> Dict[str, object]:
     """Make, dump, convert and verify one model; then judge its fault candidates. Never raises: an error is a
     result of its own (``error``), reported apart from the verdicts."""
     sys.path.insert(0, FIXTURES)
@@ -145,7 +148,7 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
     from reference.clip_reference import ClipConfig, build_model
     from reference.faults import FAULTS, fault_classes, load_model, make_candidate, run, targets
     from reference.inputs import standard_inputs
-    from reference.released_archive import round_fp16_weights_, save_released_archive, verify_archive
+    from reference.released_archive import round_fp16_weights_, save_released_archive
     from reference.safetensors_file import read_safetensors, write_safetensors
 
     torch.set_num_threads(1)
@@ -153,33 +156,38 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
     times: Dict[str, float] = {}
     result["times"] = times
     folder = os.path.join(OUT, "models", str(spec["id"]))
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
     pt, fixture, dat = (os.path.join(folder, f"model{ext}") for ext in (".pt", ".fixture.safetensors", ".dat"))
+    spec_file = os.path.join(folder, "spec.json")
+    spec_text = json.dumps(spec, sort_keys=True)
     stage = "make"
     try:
-        t0 = time.time()
         c = dict(spec["config"])
         layers = tuple(c["vision_layers"]) if isinstance(c["vision_layers"], list) else c["vision_layers"]
         cfg = ClipConfig(**{**c, "vision_layers": layers})
-        model = build_model(cfg, int(spec["weight_seed"]))
-        round_fp16_weights_(model)
-        image, text = standard_inputs(cfg, int(spec["input_seed"]))
-        save_released_archive(model, pt, image, text)
-        problems = verify_archive(pt, model, image, text)
-        if problems:
-            raise RuntimeError(f"archive check: {problems[0]}")
-        times["make"] = time.time() - t0
+        made = reuse and all(os.path.isfile(p) for p in (pt, fixture, dat, spec_file)) \
+            and open(spec_file, encoding="utf-8").read() == spec_text
+        result["reused"] = made
+        if not made:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            t0 = time.time()
+            model = build_model(cfg, int(spec["weight_seed"]))
+            round_fp16_weights_(model)
+            image, text = standard_inputs(cfg, int(spec["input_seed"]))
+            save_released_archive(model, pt, image, text)
+            times["make"] = time.time() - t0
 
-        stage, t0 = "dump", time.time()
-        dump(pt, fixture, seed=int(spec["input_seed"]), threads=1, noise=NOISE_RUNS)
-        times["dump"] = time.time() - t0
+            stage, t0 = "dump", time.time()
+            dump(pt, fixture, seed=int(spec["input_seed"]), threads=1, noise=NOISE_RUNS)
+            times["dump"] = time.time() - t0
 
-        stage, t0 = "convert", time.time()
-        code, _, stderr = _dotnet(CONVERT + [pt, dat])
-        if code != 0:
-            raise RuntimeError(f"clip-convert exit {code}: {(stderr.strip().splitlines() or [''])[-1]}")
-        times["convert"] = time.time() - t0
+            stage, t0 = "convert", time.time()
+            code, _, stderr = _dotnet(CONVERT + [pt, dat])
+            if code != 0:
+                raise RuntimeError(f"clip-convert exit {code}: {(stderr.strip().splitlines() or [''])[-1]}")
+            times["convert"] = time.time() - t0
+            with open(spec_file, "w", encoding="utf-8") as f:
+                f.write(spec_text)
 
         stage, t0 = "verify", time.time()
         report = _json_report(VERIFY + ["verify", dat, fixture, "--json"])
@@ -226,9 +234,6 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
     except Exception as e:  # noqa: BLE001
         result["error"] = f"{stage}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
         result["traceback"] = traceback.format_exc(limit=4)
-    failed = any(m["verdict"] != "pass" for m in result.get("verify", {}).values())
-    if not keep and not failed and "error" not in result:
-        shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
@@ -315,7 +320,8 @@ def render(summary: Dict[str, object], meta: Dict[str, object]) -> str:
     verified = summary["verified"]
     w(f"- models: {verified['rn']} ModifiedResNet + {verified['vit']} ViT, configs and weights drawn from "
       f"`--seed {meta['seed']}` (per model: docs/judge-bench-models.csv); every tap and output of each judged "
-      f"chained and isolated\n\n")
+      f"chained and isolated" + (f" ({meta['reused']} models' archive, fixture and .dat made by an earlier run of the "
+                                 f"same seed, `--reuse`)" if meta["reused"] else "") + "\n\n")
 
     w("#### False FAILs (faithful conversions judged FAIL; must be 0)\n\n")
     ff = summary["false_fails"]
@@ -451,7 +457,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--fault-models", type=int, default=10,
                         help="fault-inject the first K models per architecture (default 10)")
     parser.add_argument("--quick", action="store_true", help="3 models per architecture, docs untouched")
-    parser.add_argument("--keep", action="store_true", help="keep every model's files in out/judge-bench/models")
+    parser.add_argument("--reuse", action="store_true",
+                        help="take archive, fixture and .dat from a previous run's out/judge-bench/models when the spec matches")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/ (results.json is written)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -467,7 +474,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(OUT, exist_ok=True)
     load_start = " ".join(f"{x:.1f}" for x in os.getloadavg())
     t0 = time.time()
-    work = [(s, compare_has_model, s["index"] < fault_models, args.keep) for s in specs]
+    work = [(s, compare_has_model, s["index"] < fault_models, args.reuse) for s in specs]
     results: List[Dict[str, object]] = []
     with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=None) as pool:
         for r in pool.imap(_run_model_star, work):
@@ -480,7 +487,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "wall_s": time.time() - t0, "jobs": args.jobs, "cpu": _cpu(), "cores": os.cpu_count(),
             "load_start": load_start, "load_end": " ".join(f"{x:.1f}" for x in os.getloadavg()), "git": _git(),
-            "torch": _torch_version(), "seed": args.seed, "compare_has_model": compare_has_model}
+            "torch": _torch_version(), "seed": args.seed, "compare_has_model": compare_has_model,
+            "reused": sum(1 for r in results if r.get("reused"))}
     summary = summarise(results)
     with open(os.path.join(OUT, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "summary": summary, "models": results}, f, indent=1)
