@@ -146,7 +146,7 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
     import torch
     from dump_reference import dump
     from reference.clip_reference import ClipConfig, build_model
-    from reference.faults import FAULTS, fault_classes, load_model, make_candidate, run, targets
+    from reference.faults import NoEffect, fault_classes, load_model, make_candidate, run, targets
     from reference.inputs import standard_inputs
     from reference.released_archive import round_fp16_weights_, save_released_archive
     from reference.safetensors_file import read_safetensors, write_safetensors
@@ -208,14 +208,22 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
             candidate_path = os.path.join(folder, "candidate.safetensors")
             for fault in fault_classes(is_resnet=not cfg.is_vit):
                 where = targets(meta, fault.id)
-                target = rng.choice(where) if fault.needs_target else None
+                rng.shuffle(where)  # a target drawn from the seed; the next one if it has no effect at all
                 factor = 1.0 + rng.choice([1e-5, -1e-5])
-                row: Dict[str, object] = {"fault": fault.id, "cause": fault.cause, "target": target}
+                row: Dict[str, object] = {"fault": fault.id, "cause": fault.cause}
                 if fault.id == "scaled-weight":
                     row["factor"] = factor
                 try:
-                    candidate = make_candidate(pt, inputs, fault.id, target, torch.float32, factor=factor,
-                                               clean=clean)
+                    for target in where:
+                        row["target"] = target
+                        try:
+                            candidate = make_candidate(pt, inputs, fault.id, target, torch.float32, factor=factor,
+                                                       clean=clean)
+                            break
+                        except NoEffect as e:  # e.g. a weight behind a dead ReLU: nothing to detect
+                            row.setdefault("no_effect", []).append(str(e))
+                    else:
+                        raise NoEffect(f"{fault.id}: no target changes anything")
                     row["right_tap"] = candidate.right_tap
                     write_safetensors(candidate_path, candidate.tensors)
                     command = VERIFY + ["compare", fixture, candidate_path, "--json"]
@@ -282,7 +290,9 @@ def summarise(results: List[Dict[str, object]]) -> Dict[str, object]:
         for row in r.get("faults", []):
             s = faults.setdefault(row["fault"], {"fault": row["fault"], "cause": row["cause"], "runs": 0,
                                                  "errors": 0, "detected": 0, "right_tap": 0, "diagnosed": 0,
-                                                 "misses": [], "min_margin": None, "min_margin_case": None})
+                                                 "misses": [], "min_margin": None, "min_margin_case": None,
+                                                 "no_effect": []})
+            s["no_effect"] += [f"{r['id']}: {m}" for m in row.get("no_effect", [])]
             if "error" in row:
                 s["errors"] += 1
                 continue
@@ -355,6 +365,13 @@ def render(summary: Dict[str, object], meta: Dict[str, object]) -> str:
         w(f"| {s['fault']} | {s['cause']} | {s['runs']} | {_pct(s['detected'], s['runs'])} | "
           f"{_pct(s['right_tap'], s['runs'])} | {_pct(s['diagnosed'], s['runs'])} | {margin} |\n")
     w("\n")
+    no_effect = [m for s in summary["faults"] for m in s["no_effect"]]
+    if no_effect:
+        w("Targets drawn first that change no tap or output (a weight behind a dead ReLU; the next target in the "
+          "model's draw was used):\n\n")
+        for m in no_effect:
+            w(f"- {m}\n")
+        w("\n")
     misses = [(s["fault"], m) for s in summary["faults"] for m in s["misses"]]
     if misses:
         w("Not caught, or first divergence elsewhere (model, target -> first divergence):\n\n")
