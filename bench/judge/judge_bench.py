@@ -396,6 +396,11 @@ def write_docs(section: str) -> None:
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1].lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
+    elif "\n## The judge bench\n" in text:  # first run: at the end of the section that explains the bench
+        head, rest = text.split("\n## The judge bench\n", 1)
+        body, sep, tail = rest.partition("\n## ")
+        text = head + "\n## The judge bench\n" + body.rstrip("\n") + "\n\n" + section + (
+            "\n## " + tail if sep else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     with open(DOC, "w", encoding="utf-8", newline="\n") as f:
