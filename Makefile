@@ -50,11 +50,14 @@ demo: build
 	@echo "== seed check (image of all 0.5, text of all ones): TorchSharp now, PyTorch as recorded in the fixtures"
 	@$(VERIFY) seed out/demo/tiny_rn.dat fixtures/tiny/tiny_rn.fixture.safetensors \
 	                out/demo/tiny_vit.dat fixtures/tiny/tiny_vit.fixture.safetensors $(NO_NNPACK_NOISE)
-	@echo "== clip-run: the CLIP tokenizer, then zero-shot classify on the tiny model (random weights and a"
-	@echo "   vocabulary of 100, hence --fold-ids: the table shows the mechanics, the numbers mean nothing)"
+	@echo "== clip-verify on a fixture with raw inputs (two captions, a JPEG and a PNG): clip-verify tokenizes and"
+	@echo "   preprocesses them itself, judges input.tokens (exactly) and input.pixels (within 1/255), runs the model on them"
+	$(VERIFY) fixtures/tiny/tiny_text.pt fixtures/tiny/tiny_text.fixture.safetensors --report out/demo/text-report $(NO_NNPACK_NOISE)
+	@echo "== clip-run: the CLIP tokenizer, then zero-shot classify on tiny_text (CLIP's full vocabulary, random"
+	@echo "   weights: the table shows the mechanics, the numbers mean nothing)"
 	$(CLIPRUN) tokenize "a photo of a dog." "a photo of a cat."
-	$(CLIPRUN) classify fixtures/tiny/tiny_rn.pt --image fixtures/preprocessing/images/rgb_gradient_640x480.jpg \
-	                --labels dog cat "red car" --template "{}" --fold-ids $(NO_NNPACK_NOISE)
+	$(CLIPRUN) classify fixtures/tiny/tiny_text.pt --image fixtures/preprocessing/images/rgb_gradient_640x480.jpg \
+	                --labels dog cat "red car" $(NO_NNPACK_NOISE)
 
 # Regenerates every committed fixture with real PyTorch (bit-identical to what is committed).
 fixtures: deps

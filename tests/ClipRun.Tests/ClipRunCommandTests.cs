@@ -71,6 +71,26 @@ public sealed class ClipRunCommandTests
     }
 
     [Fact]
+    public void ClassifyOnTheFullVocabularyModelGivesPyTorchsLogits()
+    {
+        // tiny_text has CLIP's 49408 ids: real tokens, no --fold-ids. Its raw-input fixture holds PyTorch's float64
+        // logits for these very texts and this image file, made by the reference tokenizer and PIL + torchvision.
+        string[] texts = ["a photo of a dog.", "Don't panic: 2 caf\u00e9s &amp; a \U0001F415!"];
+        var model = RepositoryPaths.Fixture("tiny", "tiny_text.pt");
+        var image = RepositoryPaths.Fixture("preprocessing", "images", "rgb_wide_1000x120.jpg");
+        var (code, output, error) = Run(["classify", model, "--image", image, "--labels", .. texts, "--template", "{}", "--json"]);
+        Assert.True(code == 0, error);
+        Assert.Equal("", error);
+        var logits = JsonDocument.Parse(output).RootElement.GetProperty("results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("label").GetString()!, r => r.GetProperty("logit").GetDouble());
+        using var fixture = ClipTools.Checkpoints.Formats.FormatDetector.Open(RepositoryPaths.Fixture("tiny", "tiny_text.fixture.safetensors"));
+        var reference = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(
+            fixture.Tensors.Single(t => t.Name == "output.logits_per_image").ReadBytes()).ToArray();   // [2 images, 2 texts]
+        Assert.Equal(reference[0], logits[texts[0]], 1e-4);
+        Assert.Equal(reference[1], logits[texts[1]], 1e-4);
+    }
+
+    [Fact]
     public void IdsOutsideTheVocabularyAreExit2WithoutFoldIds()
     {
         var (code, output, error) = Run("classify", TinyModel, "--image", Image, "--labels", "dog", "--template", "{}");

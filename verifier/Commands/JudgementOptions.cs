@@ -78,7 +78,7 @@ internal sealed class JudgementOptions(CliConvention cli)
             return parse.GetValue(_tapsFile) is null ? null : throw new UsageException("--taps-file lists no tap globs");
         }
         var selection = new TapSelection(globs);
-        var unmatched = selection.Unmatched(fixture.Taps.Select(t => t.Name).Concat(fixture.Outputs));
+        var unmatched = selection.Unmatched(InputTapJudge.Names(fixture).Concat(fixture.Taps.Select(t => t.Name)).Concat(fixture.Outputs));
         return unmatched.Count == 0
             ? selection
             : throw new UsageException($"--taps: {string.Join(", ", unmatched.Select(g => $"'{g}'"))} matches no tap or output of the fixture");

@@ -36,6 +36,12 @@ public static class Causes
     /// <summary>One weight scaled by (1 + e) or shifted by a constant.</summary>
     public const string ScaledOrShiftedWeight = "scaled-or-shifted-weight";
 
+    /// <summary>The candidate's token ids differ from the reference tokenizer's (<c>input.tokens</c> failed).</summary>
+    public const string Tokenizer = "tokenizer";
+
+    /// <summary>The candidate's pixels differ from the official preprocessing's (<c>input.pixels</c> failed).</summary>
+    public const string Preprocessing = "preprocessing";
+
     /// <summary>A tap failed and no detector recognised the cause.</summary>
     public const string Unknown = "unknown";
 

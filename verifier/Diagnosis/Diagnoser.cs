@@ -25,6 +25,14 @@ public sealed class Diagnoser(IReadOnlyList<IFaultDetector> detectors)
 
     public FaultDiagnosis Diagnose(DiagnosisContext context)
     {
+        if (context.Failing.Tower == InputTapJudge.Tower)
+        {
+            // An input tap fails before any layer runs: the tokenizer or the preprocessing, and its reason says where.
+            var cause = context.Tap == RawInputs.TokensTensor ? Causes.Tokenizer : Causes.Preprocessing;
+            return context.Failing.Metrics is null
+                ? FaultDiagnosis.Unknown(context.Tap, context.Failing.Reason ?? "not compared")
+                : new FaultDiagnosis(cause, context.Tap, context.Failing.Reason ?? "", 1);
+        }
         if (context.Candidate is null)
         {
             return FaultDiagnosis.Unknown(context.Tap, context.Failing.Reason ?? "the candidate's values cannot be compared here");

@@ -19,8 +19,9 @@ public sealed class Fixture : IDisposable
     private readonly TensorSet _file;
     private readonly Dictionary<string, TensorEntry> _entries;
 
-    private Fixture(string path, TensorSet file, Manifest manifest, IModelConfig config)
+    private Fixture(string path, TensorSet file, Manifest manifest, IModelConfig config, RawInputs? raw)
     {
+        Raw = raw;
         _path = path;
         _file = file;
         _entries = file.Tensors.ToDictionary(t => t.Name);
@@ -44,6 +45,9 @@ public sealed class Fixture : IDisposable
     public const string IsolatedPrefix = "fp32iso.";
 
     public string Path => _path;
+
+    /// <summary>The raw texts and image files the fixture's inputs were made from, or null (docs/fixture-format.md#raw-inputs).</summary>
+    public RawInputs? Raw { get; }
 
     /// <summary>The model the fixture was made with: the manifest's <c>family</c> (official when absent) reads its <c>model</c>.</summary>
     public IModelConfig Config { get; }
@@ -220,7 +224,8 @@ public sealed class Fixture : IDisposable
         {
             throw new FixtureFormatException(path, $"manifest 'model': {e.Message}");
         }
-        return new Fixture(path, file, manifest, config);
+        var raw = manifest.RawInputs is { } rawManifest ? RawInputs.Read(path, file, rawManifest, config) : null;
+        return new Fixture(path, file, manifest, config, raw);
     }
 
     private TensorEntry Entry(string tensor) =>
@@ -243,7 +248,8 @@ public sealed class Fixture : IDisposable
         JsonElement Model,
         List<ManifestTap> Taps,
         List<string> Outputs,
-        ManifestNoise? Noise = null);
+        ManifestNoise? Noise = null,
+        ManifestRawInputs? RawInputs = null);
 
     private sealed record ManifestNoise(int Runs, Dictionary<string, double[]> RmsError, Dictionary<string, double[]>? IsolatedRmsError = null);
 

@@ -1,10 +1,12 @@
 using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Verification;
 
 namespace ClipTools.Verifier.Reports;
 
 /// <summary>
 /// What clip-verify prints by default: the subject, the rule, per mode its verdict line, the first divergence
-/// explained and the worst taps by ratio to PyTorch's own float32 error; then the verdict. The full per-tap tables
+/// explained, the input taps of a fixture with raw inputs, and the worst taps by ratio to PyTorch's own float32 error;
+/// then the verdict. The full per-tap tables
 /// are <see cref="TerminalReport"/> (<c>-v</c>).
 /// </summary>
 public static class TerminalSummary
@@ -37,6 +39,12 @@ public static class TerminalSummary
             {
                 text.Append(Paint($"  {ReportFormat.LikelyCause(diagnosis)}", Red, colour)).Append('\n');
             }
+            var inputs = mode.Taps.Where(t => t.Tower == InputTapJudge.Tower && t.Checked).ToList();
+            if (inputs.Count > 0)
+            {
+                // A fixture with raw inputs: say how the tokenizer and preprocessing did, pass or fail.
+                text.Append($"  input taps: {string.Join(", ", inputs.Select(InputVerdict))}\n");
+            }
             var worst = Worst(mode);
             if (worst.Count > 0)
             {
@@ -58,6 +66,13 @@ public static class TerminalSummary
             .ThenByDescending(Severity)
             .Take(WorstShown)
             .ToList();
+
+    private static string InputVerdict(TapResult tap) =>
+        $"{tap.Name} {ReportFormat.Verdict(tap)}" + (tap.Metrics is { } m
+            ? tap.Bound > 0
+                ? $" (max abs {ReportFormat.Error(m.MaxAbsError)}, allowed {ReportFormat.Error(tap.Bound)})"
+                : $" ({tap.Tolerance?.MismatchCount ?? 0} of {m.Count} ids differ)"
+            : "");
 
     private static double Severity(TapResult tap) =>
         tap.Metrics is { } m && tap.Bound > 0 && double.IsFinite(tap.Bound) ? m.RmsError / tap.Bound : tap.Ratio;

@@ -20,7 +20,10 @@ public static class ModelRun
     /// when given, each tap goes to it as its module returns (the tensor is valid only during the call) and the
     /// result's <see cref="RunResult.Taps"/> is empty: nothing holds every activation of the model at once
     /// </param>
-    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode, Action<string, Tensor>? onTap = null)
+    /// <param name="own">the candidate's own tokens and pixels made from the fixture's raw inputs: they feed the model
+    /// instead of the fixture's <c>input.text</c> / <c>input.image</c> (so a tokenizer or preprocessing error shows
+    /// downstream too) and lead the result's taps as <c>input.tokens</c> / <c>input.pixels</c> (streamed or not)</param>
+    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode, Action<string, Tensor>? onTap = null, OwnInputs? own = null)
     {
         if (!model.Config.Equals(fixture.Config))
         {
@@ -34,9 +37,15 @@ public static class ModelRun
         var hooks = TapHooks.Attach(model, sink);
         try
         {
-            var text = TextInput(fixture, "input.text");
+            var text = own?.TokensTensor() ?? TextInput(fixture, "input.text");
+            if (own?.Tokens is { } ids && ids.Max() >= model.Config.VocabSize)
+            {
+                throw new FixtureFormatException(fixture.Path,
+                    $"the fixture's texts tokenize to ids up to {ids.Max()}, outside the model's vocabulary of {model.Config.VocabSize}");
+            }
             var (imageStages, textStages) = model.Stages(text);
-            var imageFeatures = RunStages(imageStages, ImageInput(fixture, "input.image").to(dtype), fixture, mode, dtype);
+            var image = own?.PixelsTensor() ?? ImageInput(fixture, "input.image");
+            var imageFeatures = RunStages(imageStages, image.to(dtype), fixture, mode, dtype);
             var textFeatures = RunStages(textStages, text, fixture, mode, dtype);
             hooks.Dispose();
             var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
@@ -53,7 +62,8 @@ public static class ModelRun
                 var seed = model.Logits(ImageInput(fixture, "input.seed_image").to(dtype), TextInput(fixture, "input.seed_text")).PerImage;
                 outputs["seed_logit"] = ToActivation("seed_logit", seed);
             }
-            var taps = sink.Taps.Select(t => ToActivation(t.Name, t.Value)).ToList();
+            var taps = new[] { own?.TokensActivation, own?.PixelsActivation }.OfType<Activation>()
+                .Concat(sink.Taps.Select(t => ToActivation(t.Name, t.Value))).ToList();
             return new RunResult(taps, outputs);
         }
         finally

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ClipTools.Checkpoints.Formats;
+using ClipTools.Verifier.Fixtures;
 using ClipTools.Verifier.Runner;
 
 namespace ClipTools.Verifier.Verification;
@@ -36,7 +37,8 @@ public sealed class CandidateActivations
         return new(name => taps.TryGetValue(name, out var known) ? known : taps[name] = tap(name), output);
     }
 
-    /// <summary>Another port's dump: a .safetensors or .npz of float arrays (float16, float32 or float64).</summary>
+    /// <summary>Another port's dump: a .safetensors or .npz of float arrays (float16, float32 or float64); token ids
+    /// (<c>input.tokens</c>) may be int64 or int32.</summary>
     public static CandidateActivations FromDump(TensorSet dump)
     {
         if (dump.Format is not (CheckpointFormat.Safetensors or CheckpointFormat.Npz))
@@ -44,12 +46,12 @@ public sealed class CandidateActivations
             throw new FormatException($"a candidate dump must be .safetensors or .npz, not {dump.Format.Name()}");
         }
         var entries = dump.Tensors.ToDictionary(t => t.Name);
-        Activation? Find(params string[] names) =>
-            names.Select(n => entries.GetValueOrDefault(n)).FirstOrDefault(e => e is not null) is { } entry ? Read(entry) : null;
-        return new(name => Find($"tap.{name}", name), name => Find($"output.{name}", name));
+        Activation? Find(bool ids, params string[] names) =>
+            names.Select(n => entries.GetValueOrDefault(n)).FirstOrDefault(e => e is not null) is { } entry ? Read(entry, ids) : null;
+        return new(name => Find(name == RawInputs.TokensTensor, $"tap.{name}", name), name => Find(false, $"output.{name}", name));
     }
 
-    private static Activation Read(TensorEntry entry)
+    private static Activation Read(TensorEntry entry, bool ids)
     {
         var bytes = entry.ReadBytes();
         double[] values = entry.DType switch
@@ -57,7 +59,9 @@ public sealed class CandidateActivations
             DType.Float64 => MemoryMarshal.Cast<byte, double>(bytes).ToArray(),
             DType.Float32 => Array.ConvertAll(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), v => (double)v),
             DType.Float16 => Array.ConvertAll(MemoryMarshal.Cast<byte, Half>(bytes).ToArray(), v => (double)v),
-            _ => throw new FormatException($"candidate '{entry.Name}' is {entry.DType.Name()}, not a float array"),
+            DType.Int64 when ids => Array.ConvertAll(MemoryMarshal.Cast<byte, long>(bytes).ToArray(), v => (double)v),
+            DType.Int32 when ids => Array.ConvertAll(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), v => (double)v),
+            _ => throw new FormatException($"candidate '{entry.Name}' is {entry.DType.Name()}, not {(ids ? "an integer or float" : "a float")} array"),
         };
         return new Activation(entry.Name, [.. entry.Shape], values);
     }

@@ -37,9 +37,10 @@ public static class FixtureComparison
             selection is null || selection.Includes(name)
                 ? Judge(fixture, judge, mode, name, tower, reference, activation())
                 : TapResult.NotChecked(name, tower, fixture.Shape(reference));
-        var taps = fixture.Taps
-            .Select(t => judged?.GetValueOrDefault(t.Name)
-                ?? Check(t.Name, t.Tower, $"tap.{t.Name}", () => judged is null ? candidate.Tap(t.Name) : null))
+        // A fixture with raw inputs leads with input.tokens / input.pixels (judged exactly / within 1/255).
+        var taps = InputTapJudge.Judge(fixture, candidate, selection)
+            .Concat(fixture.Taps.Select(t => judged?.GetValueOrDefault(t.Name)
+                ?? Check(t.Name, t.Tower, $"tap.{t.Name}", () => judged is null ? candidate.Tap(t.Name) : null)))
             .ToList();
         var outputResults = (outputs ?? fixture.Outputs)
             .Select(o => Check(o, OutputTower, $"output.{o}", () => candidate.Output(o)))
@@ -52,13 +53,14 @@ public static class FixtureComparison
     /// activation (and its reference) is held at a time; then the outputs. The candidate activations returned for a
     /// diagnosis re-run the model for a tap when asked (failures only), and hold the outputs.
     /// </summary>
+    /// <param name="own">the candidate's own tokens and pixels from the fixture's raw inputs (<see cref="ModelRun.Run"/>)</param>
     public static (ModeResults Results, CandidateActivations Candidate) RunAndCompare(IDualEncoder model, Fixture fixture,
-        RunMode mode, TapJudge judge, TapSelection? selection = null)
+        RunMode mode, TapJudge judge, TapSelection? selection = null, OwnInputs? own = null)
     {
         var towers = fixture.Taps.ToDictionary(t => t.Name, t => t.Tower, StringComparer.Ordinal);
         var judged = new Dictionary<string, TapResult>(StringComparer.Ordinal);
         var produced = new HashSet<string>(StringComparer.Ordinal);
-        var run = ModelRun.Run(model, fixture, mode, (name, value) =>
+        var run = ModelRun.Run(model, fixture, mode, own: own, onTap: (name, value) =>
         {
             produced.Add(name);
             if (!towers.TryGetValue(name, out var tower) || judged.ContainsKey(name) || selection?.Includes(name) == false)
@@ -70,17 +72,17 @@ public static class FixtureComparison
             judged[name] = JudgeValues(fixture, judge, mode, name, tower, $"tap.{name}", wide.shape, MemoryMarshal.Cast<byte, double>(wide.bytes));
         });
         var streamed = CandidateActivations.Lazy(
-            name => produced.Contains(name) ? Replay(model, fixture, mode, name) : null,
+            name => run.Taps.FirstOrDefault(t => t.Name == name) ?? (produced.Contains(name) ? Replay(model, fixture, mode, name, own) : null),
             name => run.Outputs.GetValueOrDefault(name));
         var results = Compare(fixture, streamed, mode, judge, fixture.Outputs.Where(run.Outputs.ContainsKey), selection, judged);
         return (results, streamed);
     }
 
     /// <summary>One tap of a fresh run of the model (the same inputs and mode give the same values).</summary>
-    private static Activation? Replay(IDualEncoder model, Fixture fixture, RunMode mode, string tap)
+    private static Activation? Replay(IDualEncoder model, Fixture fixture, RunMode mode, string tap, OwnInputs? own)
     {
         Activation? found = null;
-        ModelRun.Run(model, fixture, mode, (name, value) =>
+        ModelRun.Run(model, fixture, mode, own: own, onTap: (name, value) =>
         {
             if (name == tap && found is null)
             {
