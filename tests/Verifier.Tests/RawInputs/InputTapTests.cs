@@ -186,9 +186,9 @@ public sealed class InputTapTests : IDisposable
         var judge = new TapJudge(new Torch32RatioRule());
         return [.. new[] { RunMode.Chained, RunMode.Isolated }.Select(m =>
         {
-            var run = ModelRun.Run(model, _fixture, m, own);
-            var judged = FixtureComparison.Compare(_fixture, run, m, judge);
-            return Diagnoser.Default.Annotate(judged, _fixture, CandidateActivations.From(run), model, ModelRole.Candidate);
+            // as clip-verify runs it: each tap judged as the model produces it
+            var (judged, candidate) = FixtureComparison.RunAndCompare(model, _fixture, m, judge, null, own);
+            return Diagnoser.Default.Annotate(judged, _fixture, candidate, model, ModelRole.Candidate);
         })];
     }
 
