@@ -141,12 +141,13 @@ input-bench: deps
 	$(DOTNET) build bench/InputBench/InputBench.csproj -c $(CONFIG) -nologo -v q
 	taskset -c 0 $(DOTNET) bench/InputBench/bin/$(CONFIG)/net10.0/input-bench.dll docs/benchmarks.md
 
-# Not part of CI: full-size random-weight checkpoints (cached in ~/.cache/cliptools-bench), clip-convert against
-# the PyTorch way, PyBridge and the copy floor; writes docs/benchmarks.md. See bench/run_bench.py.
+# Not part of CI: full-size random-weight checkpoints (generated once into ~/.cache/cliptools-bench), clip-convert
+# against the PyTorch way, PyBridge and the copy floor, the seed table, then every bench/sections/*.py; writes
+# docs/benchmarks.md. See bench/run_bench.py. BENCH_ARGS=--quick: RN50 only, one rep, report in the cache folder.
 bench: deps
 	$(DOTNET) build converter/Converter.csproj -c Release -nologo -v q
+	$(DOTNET) build verifier/Verifier.csproj -c Release -nologo -v q
 	$(DOTNET) build bench/PyBridgeBench/PyBridgeBench.csproj -c Release -nologo -v q
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/make_checkpoints.py RN50 ViT-B/32 ViT-L/14
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/run_bench.py $(BENCH_ARGS)
 
 # Not part of CI: does the judgement hold on unseen models? Random tiny CLIPs from the PyTorch reference, dumped,

@@ -1,13 +1,20 @@
 """`make bench`: clip-convert against the PyTorch way, PyBridge and the copy floor, on full-size checkpoints.
 
 Never part of CI. Checkpoints come from bench/make_checkpoints.py (random weights, released structure), cached
-outside the repository. Each job's methods run alternately, REPS times; the table gives medians of wall time and
-of peak RSS (/usr/bin/time). Writes docs/benchmarks.md (tables, scaling, plot) and prints the same tables.
+outside the repository; this script asks it for the ones it needs. Each job's methods run alternately, REPS
+times; the tables give medians of wall time and of peak RSS (/usr/bin/time). Then the full-size seed table
+(bench/seed_table.py), then every section script bench/sections/*.py not named _*.py (each writes its own marked
+section; see run_sections). Writes docs/benchmarks.md (tables, scaling, plot, targets) and prints the same tables.
+
+--quick: RN50 only, one rep, written to the cache folder unless --out is given: checks the whole pipeline in a
+few minutes (`make bench BENCH_ARGS=--quick`).
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import glob
+import json
 import os
 import re
 import shutil
@@ -21,6 +28,12 @@ PYTHON = "/usr/bin/python3"
 CONVERT = ["dotnet", os.path.join(ROOT, "converter/bin/Release/net10.0/clip-convert.dll")]
 BRIDGE = ["dotnet", os.path.join(ROOT, "bench/PyBridgeBench/bin/Release/net10.0/pybridge-bench.dll")]
 TORCH_WAY = [PYTHON, os.path.join(ROOT, "bench/pytorch_way.py")]
+VERIFY = os.path.join(ROOT, "verifier/bin/Release/net10.0/clip-verify.dll")
+
+# What the full run measures; --quick keeps RN50 only.
+CONVERSION_MODELS = ["RN50", "ViT-B/32", "ViT-L/14"]
+SCALING_ONLY_MODELS = ["RN101", "RN50x4"]
+SEED_MODELS = ["RN50", "RN101", "RN50x4", "ViT-B/32"]
 
 # The benchmark measures the machine as a user has it: no OpenBLAS overrides from the environment.
 ENV = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
@@ -54,16 +67,19 @@ class Job:
         return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def run_job(job: Job, reps: int, scratch: str) -> None:
+def run_job(job: Job, reps: int, scratch: str, others: bool = True) -> None:
     out = os.path.join(scratch, "out" + job.out_ext)
     like = os.path.join(scratch, "like" + job.out_ext)
-    subprocess.run(CONVERT + [job.source, like], check=True, capture_output=True, env=ENV)
-    methods = {"clip-convert": CONVERT + [job.source, out]}
-    if job.pytorch:
+    # A torch.save state dict does not say which activation the MLPs use (the archive's code does): say it.
+    extra = ["--act", "quick_gelu"] if job.source.endswith(".sd.pt") else []
+    subprocess.run(CONVERT + [job.source, like] + extra, check=True, capture_output=True, env=ENV)
+    methods = {"clip-convert": CONVERT + [job.source, out] + extra}
+    if job.pytorch and others:
         methods["PyTorch way"] = TORCH_WAY + ["convert", job.source, out]
-    if job.pybridge:
+    if job.pybridge and others:
         methods["PyBridge"] = BRIDGE + ["pybridge", job.preset, job.source, out]
-    methods["copy floor"] = copy_floor(job.source, like, out)
+    if others:
+        methods["copy floor"] = copy_floor(job.source, like, out)
     for rep in range(reps):
         for name, command in methods.items():
             if os.path.exists(out):
@@ -77,6 +93,23 @@ def run_job(job: Job, reps: int, scratch: str) -> None:
     for path in (out, like):
         if os.path.exists(path):
             os.remove(path)
+
+
+def phase_profile(source: str, scratch: str) -> List[Tuple[str, float, float]]:
+    """One conversion with CLIP_CONVERT_TRACE=1: each phase's wall and CPU milliseconds (converter/PhaseTrace.cs)."""
+    out = os.path.join(scratch, "traced.dat")
+    result = subprocess.run(CONVERT + [source, out, "-q"], capture_output=True, text=True, env=dict(ENV, CLIP_CONVERT_TRACE="1"))
+    if result.returncode != 0:
+        raise RuntimeError(f"traced conversion failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    for path in (out, out + ".json"):
+        if os.path.exists(path):
+            os.remove(path)
+    phases = []
+    for line in result.stderr.splitlines():
+        m = re.match(r"trace: (.+?)\s+([\d.]+) ms wall\s+([\d.]+) ms CPU", line)
+        if m:
+            phases.append((m.group(1), float(m.group(2)), float(m.group(3))))
+    return phases
 
 
 def load_times(dat: str, pt: str, reps: int) -> Dict[str, Tuple[float, float]]:
@@ -123,14 +156,71 @@ def svg_plot(points: List[Tuple[str, float, float, float]]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def stem(preset: str) -> str:
+    return preset.replace("/", "-").replace("@", "-")
+
+
+def make_checkpoints(cache: str, presets: List[str]) -> None:
+    """The cached full-size checkpoints (generated once; bench/make_checkpoints.py keeps what is there)."""
+    subprocess.run([PYTHON, os.path.join(ROOT, "bench/make_checkpoints.py"), "--cache", cache] + presets, check=True, env=ENV)
+
+
+def seed_table(cache: str, presets: List[str]) -> List[dict]:
+    """bench/seed_table.py's rows: the seed logit by TorchSharp, PyTorch float32 and float64."""
+    result = subprocess.run([PYTHON, os.path.join(ROOT, "bench/seed_table.py"), "--cache", cache, "--verify", VERIFY,
+                             "--convert", CONVERT[1]] + presets, capture_output=True, text=True, env=ENV)
+    if result.returncode != 0:
+        raise RuntimeError(f"bench/seed_table.py failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_sections(out: str, cache: str, reps: int, quick: bool) -> List[str]:
+    """Runs every bench/sections/*.py (see /work/notes/bench-sections.md); each writes its own marked section of
+    OUT. Returns the failures, so one broken section does not stop the others."""
+    failures = []
+    # Helpers a section calls (a PyTorch side, shared code) are named _*.py and are not sections.
+    for script in sorted(glob.glob(os.path.join(ROOT, "bench", "sections", "[!_]*.py"))):
+        command = [PYTHON, script, "--out", out, "--cache", cache, "--reps", str(reps)] + (["--quick"] if quick else [])
+        print(f"section {os.path.relpath(script, ROOT)}", flush=True)
+        if subprocess.run(command, cwd=ROOT, env=ENV).returncode != 0:
+            failures.append(os.path.relpath(script, ROOT))
+    return failures
+
+
+def marked_sections(path: str) -> List[str]:
+    """The sections other benchmarks write into the report, marked by begin/end comments, in file order."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        text = f.read()
+    return [m.group(0) for m in re.finditer(r"<!-- ([\w-]+): begin.*?-->.*?<!-- \1: end -->\n?", text, flags=re.S)]
+
+
+def load_note() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", default=os.path.expanduser("~/.cache/cliptools-bench"))
-    parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    parser.add_argument("--reps", type=int, default=None, help="alternating runs per job (5; 1 with --quick)")
+    parser.add_argument("--out", default=None, help="the report (docs/benchmarks.md; CACHE/benchmarks-quick.md with --quick)")
     parser.add_argument("--note", default="", help="a line about the machine's state (load) for the report")
+    parser.add_argument("--quick", action="store_true", help="RN50 only, one rep: a check of the whole pipeline")
+    parser.add_argument("--no-sections", action="store_true", help="skip bench/sections/*.py")
     args = parser.parse_args()
+    reps = args.reps or (1 if args.quick else 5)
+    out_path = args.out or (os.path.join(args.cache, "benchmarks-quick.md") if args.quick else os.path.join(ROOT, "docs", "benchmarks.md"))
     c = args.cache
+    os.makedirs(c, exist_ok=True)
+    conversion_models = ["RN50"] if args.quick else CONVERSION_MODELS
+    scaling_models = [] if args.quick else SCALING_ONLY_MODELS
+    seed_models = ["RN50"] if args.quick else SEED_MODELS
+    make_checkpoints(c, list(dict.fromkeys(conversion_models + scaling_models + seed_models)))
+    started = datetime.datetime.utcnow()
+    load_before = load_note()
+
     # Run copies of the built tools, so a rebuild in the working tree during the run changes nothing.
     tools = os.path.join(c, "tools")
     shutil.rmtree(tools, ignore_errors=True)
@@ -144,79 +234,141 @@ def main() -> int:
     if not os.path.exists(pdparams):
         subprocess.run(CONVERT + [os.path.join(c, "RN50.pt"), pdparams], check=True, capture_output=True, env=ENV)
 
-    jobs = [Job("RN50.pt → .dat", f"{c}/RN50.pt", ".dat", "RN50", True, False),
-            Job("RN50.sd.pt → .dat", f"{c}/RN50.sd.pt", ".dat", "RN50", False, True),
-            Job("ViT-B-32.pt → .dat", f"{c}/ViT-B-32.pt", ".dat", "ViT-B/32", True, False),
-            Job("ViT-L-14.pt → .dat", f"{c}/ViT-L-14.pt", ".dat", "ViT-L/14", True, False),
-            Job("RN50.pdparams → .dat", pdparams, ".dat", "RN50", False, False),
-            Job("RN50.pt → .pdparams", f"{c}/RN50.pt", ".pdparams", "RN50", False, False),
-            Job("RN50.pt → .safetensors", f"{c}/RN50.pt", ".safetensors", "RN50", False, False)]
+    jobs = [Job(f"{stem(m)}.pt → .dat", f"{c}/{stem(m)}.pt", ".dat", m, True, False) for m in conversion_models]
+    jobs.insert(1, Job("RN50.sd.pt → .dat", f"{c}/RN50.sd.pt", ".dat", "RN50", False, True))
+    jobs += [Job("RN50.pdparams → .dat", pdparams, ".dat", "RN50", False, False),
+             Job("RN50.pt → .pdparams", f"{c}/RN50.pt", ".pdparams", "RN50", False, False),
+             Job("RN50.pt → .safetensors", f"{c}/RN50.pt", ".safetensors", "RN50", False, False)]
     jobs = [j for j in jobs if os.path.exists(j.source)]
+    scaling_jobs = [Job(f"{stem(m)}.pt → .dat", f"{c}/{stem(m)}.pt", ".dat", m, False, False) for m in scaling_models]
+    scaling_jobs = [j for j in scaling_jobs if os.path.exists(j.source)]
     for job in jobs:
         print(f"{job.label}", flush=True)
-        run_job(job, args.reps, scratch)
+        run_job(job, reps, scratch)
+    for job in scaling_jobs:
+        print(f"{job.label} (scaling)", flush=True)
+        run_job(job, reps, scratch, others=False)
     dat = os.path.join(scratch, "RN50.dat")
     subprocess.run(CONVERT + [f"{c}/RN50.pt", dat], check=True, capture_output=True, env=ENV)
-    loading = load_times(dat, f"{c}/RN50.pt", args.reps)
+    loading = load_times(dat, f"{c}/RN50.pt", reps)
     os.remove(dat)
+    profile = phase_profile(f"{c}/RN50.pt", scratch)
+    print("seed table", flush=True)
+    seeds = seed_table(c, seed_models)
+    load_after = load_note()
+    minutes = (datetime.datetime.utcnow() - started).total_seconds() / 60
 
     def cell(job: Job, method: str) -> str:
         m = job.median(method)
         return "" if m is None else f"{m[0]:.2f} s, {m[1]:.0f} MiB"
 
+    def ratio(job: Job) -> Optional[float]:
+        ours = job.median("clip-convert")
+        other = job.median("PyTorch way") or job.median("PyBridge")
+        return other[0] / ours[0] if ours and other else None
+
     lines = ["# Benchmarks", "",
-             f"Written by `make bench` (bench/run_bench.py) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, "
-             f"{os.cpu_count()} CPUs, medians of {args.reps} alternating runs; wall time and peak RSS from `/usr/bin/time`. "
-             "Checkpoints: bench/make_checkpoints.py (random weights in the released files' exact structure and dtypes).",
-             ""]
-    if args.note:
-        lines += [f"**Machine state:** {args.note}", ""]
+             f"Written by `make bench` (bench/run_bench.py{' --quick' if args.quick else ''}) on {started:%Y-%m-%d %H:%M} UTC in "
+             f"{minutes:.0f} minutes, {os.cpu_count()} CPUs, medians of {reps} alternating run{'s' if reps > 1 else ''}; "
+             "wall time and peak RSS from `/usr/bin/time`. Checkpoints: bench/make_checkpoints.py (random weights in the "
+             "released files' exact structure and dtypes), cached in ~/.cache/cliptools-bench.",
+             "", f"**Machine load** (1 / 5 / 15-minute load averages): {load_before} at the start, {load_after} at the end."
+             + (f" {args.note}" if args.note else ""), ""]
     lines += ["## Conversion", "",
               "| job | clip-convert | PyTorch way | PyBridge | copy floor | speed-up vs the other way | same bytes as the PyTorch way |",
               "|---|---|---|---|---|---|---|"]
     for job in jobs:
-        ours = job.median("clip-convert")
-        other = job.median("PyTorch way") or job.median("PyBridge")
-        ratio = f"{other[0] / ours[0]:.2f}x" if ours and other else ""
+        r = ratio(job)
         same = job.results.get("identical")
         lines.append(f"| {job.label} | {cell(job, 'clip-convert')} | {cell(job, 'PyTorch way')} | {cell(job, 'PyBridge')} | "
-                     f"{cell(job, 'copy floor')} | {ratio} | {'' if not same else ('yes' if same[0][0] else 'NO')} |")
+                     f"{cell(job, 'copy floor')} | {'' if r is None else f'{r:.2f}x'} | {'' if not same else ('yes' if same[0][0] else 'NO')} |")
     base = next((j for j in jobs if j.label == "RN50.pt → .dat"), None)
+    others = []
     if base and base.median("clip-convert"):
         lines += ["", "Other RN50 conversions against the `.dat` path's time:", ""]
         for job in jobs:
             if job.label.startswith("RN50") and job is not base and job.median("clip-convert"):
-                lines.append(f"- {job.label}: {job.median('clip-convert')[0] / base.median('clip-convert')[0]:.2f}x, "
-                             f"{job.median('clip-convert')[1]:.0f} MiB")
+                m = job.median("clip-convert")
+                others.append((job.label, m[0] / base.median("clip-convert")[0], m[1]))
+                lines.append(f"- {job.label}: {others[-1][1]:.2f}x, {m[1]:.0f} MiB")
+
+    # Targets of issue 14, checked against this run.
+    def target(text: str, value: str, holds: bool) -> str:
+        return f"| {text} | {value} | {'yes' if holds else '**no**'} |"
+
+    by_label = {j.label: j for j in jobs}
+    rows = []
+    for label, want, other in (("RN50.pt → .dat", 3.5, "PyTorch way"), ("RN50.sd.pt → .dat", 3.0, "PyBridge"),
+                               ("ViT-B-32.pt → .dat", 3.5, "PyTorch way"), ("ViT-L-14.pt → .dat", 3.5, "PyTorch way")):
+        job = by_label.get(label)
+        if job and ratio(job):
+            rows.append(target(f"{label} at least {want}x faster than the {other}", f"{ratio(job):.2f}x", ratio(job) >= want))
+    for label, limit in (("RN50.pt → .dat", 100), ("RN50.sd.pt → .dat", 100), ("ViT-B-32.pt → .dat", 120), ("ViT-L-14.pt → .dat", 120)):
+        job = by_label.get(label)
+        if job and job.median("clip-convert"):
+            rss = job.median("clip-convert")[1]
+            rows.append(target(f"{label} peak RSS at most {limit} MiB", f"{rss:.0f} MiB", rss <= limit))
+    for label, time_ratio, rss in others:
+        rows.append(target(f"{label} within 1.3x the .dat path, at most 150 MiB", f"{time_ratio:.2f}x, {rss:.0f} MiB",
+                           time_ratio <= 1.3 and rss <= 150))
+    if rows:
+        lines += ["", "### Targets (issue 14)", "", "| target | this run | holds |", "|---|---|---|"] + rows
+
+    if profile:
+        wall, cpu = sum(p[1] for p in profile), sum(p[2] for p in profile)
+        lines += ["", "### Where clip-convert's time goes (RN50.pt → .dat)", "",
+                  "One run with `CLIP_CONVERT_TRACE=1` (converter/PhaseTrace.cs): wall and CPU time of each phase, CPU summed "
+                  "over the process's threads (the converting thread, the hashing and writing thread, the JIT's). On a shared "
+                  "machine the CPU column is the steadier one.", "",
+                  "| phase | wall ms | CPU ms |", "|---|---|---|"]
+        lines += [f"| {name} | {w:.0f} | {u:.0f} |" for name, w, u in profile]
+        lines.append(f"| total | {wall:.0f} | {cpu:.0f} |")
+
     points = []
-    for job in jobs:
+    for job in jobs + scaling_jobs:
         if job.label.endswith(".pt → .dat") and ".sd." not in job.label and job.median("clip-convert"):
             m = job.median("clip-convert")
             points.append((job.label.split(".")[0], os.path.getsize(job.source) / 1e6, m[0], m[1]))
+    points.sort(key=lambda p: p[1])
     lines += ["", "## Scaling (released .pt → .dat)", "", "| model | checkpoint MB | clip-convert s | peak RSS MiB | MB/s |", "|---|---|---|---|---|"]
     for name, size, seconds, rss in points:
         lines.append(f"| {name} | {size:.0f} | {seconds:.2f} | {rss:.0f} | {size / seconds:.0f} |")
     if len(points) >= 2:
-        with open(os.path.join(os.path.dirname(args.out), "benchmarks-scaling.svg"), "w") as f:
+        with open(os.path.join(os.path.dirname(out_path), "benchmarks-scaling.svg"), "w") as f:
             f.write(svg_plot(points))
         lines += ["", "![time and peak RSS against checkpoint size](benchmarks-scaling.svg)"]
     lines += ["", "## Model loading (RN50)", "", "| loader | seconds (in process) | process peak RSS |", "|---|---|---|"]
     for name, (seconds, rss) in loading.items():
         lines.append(f"| {name} | {seconds:.2f} s | {rss:.0f} MiB |")
+    lines += ["", "## Seed check at full size", "",
+              "The Paddle port's check (an image of all 0.5 against a text of all ones, `logits_per_image`) on the released-style "
+              "archives with random weights: TorchSharp (clip-convert to .dat, then `clip-verify run`) beside PyTorch running "
+              "the archive itself in float32 and float64 (bench/seed_table.py). Random weights make small logits, so the "
+              "relative differences are the figures to read.", "",
+              "| model | TorchSharp fp32 | PyTorch fp32 | PyTorch fp64 | TorchSharp vs fp64 (relative) | PyTorch fp32 vs fp64 (relative) |",
+              "|---|---|---|---|---|---|"]
+    for row in seeds:
+        ref = row["pytorch_fp64"]
+        lines.append(f"| {row['model']} | {row['torchsharp_fp32']:.6f} | {row['pytorch_fp32']:.6f} | {ref:.6f} | "
+                     f"{abs(row['torchsharp_fp32'] - ref) / abs(ref):.1e} | {abs(row['pytorch_fp32'] - ref) / abs(ref):.1e} |")
     lines += ["", "## Commands", "", "- clip-convert: `dotnet converter/bin/Release/net10.0/clip-convert.dll IN OUT`",
               "- PyTorch way: `bench/pytorch_way.py convert IN.pt OUT.dat` (torch.jit.load, float32, the reference .dat writer)",
               "- PyBridge: `bench/PyBridgeBench` (TorchSharp.PyBridge 1.4.4 `load_py` of IN.sd.pt into `Clip`, then `Module.save`)",
               "- copy floor: `cat IN > /dev/null && cp <a file the size of OUT> OUT`",
-              "- loading: `pybridge-bench load RN50.dat` (`ClipWeights.LoadModel`) and `bench/pytorch_way.py load RN50.pt`", ""]
-    # Keep sections other benchmarks write into this file (make input-bench), marked by begin/end comments.
-    kept = []
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            kept = re.findall(r"<!-- [\w-]+: begin.*?-->.*?<!-- [\w-]+: end -->\n?", f.read(), flags=re.S)
-    with open(args.out, "w") as f:
+              "- loading: `pybridge-bench load RN50.dat` (`ClipWeights.LoadModel`) and `bench/pytorch_way.py load RN50.pt`",
+              "- seed table: `bench/seed_table.py --verify clip-verify.dll --convert clip-convert.dll RN50 RN101 RN50x4 ViT-B/32`",
+              "- where clip-convert's time goes: `CLIP_CONVERT_TRACE=1 clip-convert IN OUT` prints each phase's wall and CPU time", ""]
+    # Keep the sections other benchmarks write into this file (make input-bench, bench/sections/*.py).
+    kept = marked_sections(out_path)
+    with open(out_path, "w") as f:
         f.write("\n".join(lines) + "".join("\n" + block for block in kept))
-    print("\n".join(lines))
+    print("\n".join(lines), flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
+    failures = [] if args.no_sections else run_sections(out_path, c, reps, args.quick)
+    print(f"wrote {out_path}", flush=True)
+    if failures:
+        print(f"bench: section script(s) failed: {', '.join(failures)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -4,7 +4,13 @@ namespace ClipTools.Converter;
 
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        PhaseTrace.Mark("runtime startup");
+        var code = Run(args, Console.Out, Console.Error);
+        PhaseTrace.Mark("report and exit");
+        return code;
+    }
 
     /// <summary>The whole CLI with its streams passed in, so tests run it in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

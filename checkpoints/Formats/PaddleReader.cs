@@ -7,7 +7,9 @@ namespace ClipTools.Checkpoints.Formats;
 /// <c>paddle.save</c> and Paddle 1.x <c>save_dygraph</c>. Understands the <c>StructuredToParameterName@@</c> name
 /// table, arrays split into <c>name@@.N</c> slices described by <c>UnpackBigParamInfor@@</c>, tensors pickled as
 /// <c>(name, ndarray)</c> tuples, and bf16 kept as uint16 bits (reported as uint16: the bytes cannot tell).
-/// The arrays' bytes are inline in the pickle, so the whole file is read into memory.
+/// The arrays' bytes are inline in the pickle; <see cref="PickleSkeleton"/> leaves the large ones in the file, so
+/// each array reads from its range of the file and the file is never whole in memory (protocol 2 files, where numpy
+/// data is a latin-1 text through <c>_codecs.encode</c>, are the exception: those bytes are decoded in memory).
 /// </summary>
 public static class PaddleReader
 {
@@ -17,13 +19,19 @@ public static class PaddleReader
     public static TensorSet Read(CheckpointFile file)
     {
         const string entry = "pickle";
-        if (file.Length > Array.MaxLength)
+        var skeleton = PickleSkeleton.Read(file);
+        SafeUnpickler.Loaded loaded;
+        try
         {
-            throw new CheckpointFormatException(FormatErrorKind.LimitExceeded, $"Paddle file of {file.Length} bytes is larger than one read allows");
+            loaded = SafeUnpickler.Load(skeleton.Pickle, entry, file.Budget);
         }
-        var bytes = file.ReadBytes(0, file.Length);
-        var loaded = SafeUnpickler.Load(bytes, entry, file.Budget);
+        catch (CheckpointFormatException e) when (e.Where.Offset is long at)
+        {
+            // The scanner counts in the skeleton; the user needs the place in the file.
+            throw new CheckpointFormatException(e.Kind, e.What, e.Where with { Offset = skeleton.FileOffsetOf(at) }, e.InnerException);
+        }
         var place = new FormatPlace(entry);
+        TensorEntry ToEntry(string name, object value) => PaddleReader.ToEntry(name, value, file, skeleton);
         var walker = new StateDictWalker(loaded.Scan.FirstOffsets, IsTensor, ToEntry, place, file.Budget);
         var ignored = new List<IgnoredItem>();
         var tensors = new List<TensorEntry>();
@@ -56,7 +64,7 @@ public static class PaddleReader
                     // The joined array takes the place of its first slice, where the original array was.
                     foreach (var (name, shape, parts) in split.Where(s => s.Slices[0] == key))
                     {
-                        tensors.Add(Join(name, shape, parts, dict, place));
+                        tensors.Add(Join(name, shape, parts, dict, place, ToEntry));
                     }
                 }
                 else if (IsTensor(value))
@@ -98,7 +106,7 @@ public static class PaddleReader
     private static bool IsTensor(object? value) =>
         value is NumpyArray || value is object[] { Length: 2 } t && t[0] is string && t[1] is NumpyArray;
 
-    private static TensorEntry ToEntry(string name, object value)
+    private static TensorEntry ToEntry(string name, object value, CheckpointFile file, PickleSkeleton skeleton)
     {
         var array = value as NumpyArray ?? (NumpyArray)((object[])value)[1]!;
         var place = new FormatPlace("pickle", Key: name);
@@ -117,11 +125,16 @@ public static class PaddleReader
         var dtype = DTypeInfo.FromNumpyCode(bare) ?? throw new CheckpointFormatException(FormatErrorKind.Unsupported, $"numpy dtype '{code}' is not a tensor dtype", place);
         var byteCount = TensorEntry.ByteCountOf(array.Shape, dtype, place);
         var numel = byteCount / dtype.Size();
-        if (array.Data.LongLength != byteCount)
+        var inFile = skeleton.TryPayload(array.Data, out var offset, out var length);
+        if (!inFile)
         {
-            throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"array data has {array.Data.LongLength} bytes but shape and dtype need {byteCount}", place);
+            length = array.Data.LongLength;
         }
-        TensorBytes bytes = new MemoryBytes(array.Data);
+        if (length != byteCount)
+        {
+            throw new CheckpointFormatException(FormatErrorKind.SizeMismatch, $"array data has {length} bytes but shape and dtype need {byteCount}", place);
+        }
+        TensorBytes bytes = inFile ? new FileRangeBytes(file, offset, place) : new MemoryBytes(array.Data);
         if (array.FortranOrder && array.Shape.Length > 1 && numel > 0)
         {
             // Column-major data: element (i, j, ...) is at i + j*d0 + ...; gather it into C order.
@@ -160,7 +173,7 @@ public static class PaddleReader
         return result.OrderBy(r => r.Item1, StringComparer.Ordinal).ToList();
     }
 
-    private static TensorEntry Join(string name, long[] shape, List<string> slices, Hashtable dict, FormatPlace place)
+    private static TensorEntry Join(string name, long[] shape, List<string> slices, Hashtable dict, FormatPlace place, Func<string, object, TensorEntry> toEntry)
     {
         var parts = new List<(TensorBytes, long)>();
         DType? dtype = null;
@@ -171,7 +184,7 @@ public static class PaddleReader
             {
                 throw new CheckpointFormatException(FormatErrorKind.BadStructure, $"slice '{slice}' named by {SplitInfoKey} is missing", place with { Key = name });
             }
-            var part = ToEntry(slice, dict[slice]!);
+            var part = toEntry(slice, dict[slice]!);
             if (dtype is not null && part.DType != dtype)
             {
                 throw new CheckpointFormatException(FormatErrorKind.DTypeMismatch, "slices of one array have different dtypes", place with { Key = slice });

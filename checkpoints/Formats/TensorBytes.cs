@@ -103,14 +103,6 @@ public sealed class SliceBytes(TensorBytes whole, long wholeLength, long start, 
     public override bool HasRanges => whole.HasRanges;
 
     public override void CopyRange(long offset, Span<byte> destination) => whole.CopyRange(checked(start + offset), destination);
-
-    /// <summary>The slice as a new array.</summary>
-    public byte[] ReadAll()
-    {
-        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)length));
-        CopyTo(bytes);
-        return bytes;
-    }
 }
 
 /// <summary>

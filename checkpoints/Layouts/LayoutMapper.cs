@@ -104,8 +104,8 @@ public static class LayoutMapper
                     break;
                 case RuleKind.Transpose:
                     var (rows, cols) = Matrix(t.Name, t.Shape);
-                    result.Add(t.Renamed(names[0], [cols, rows], RuleKind.Transpose,
-                        () => TensorOps.Transpose2D(t.ReadBytes(), rows, cols, t.DType.Size())));
+                    result.Add(new MappedTensor(names[0], t.DType, [cols, rows], [t.Name], RuleKind.Transpose,
+                        new TransposedBytes(t.Bytes, rows, cols, t.DType.Size())));
                     break;
                 case RuleKind.Concat:
                 case RuleKind.TransposeConcat:
@@ -180,7 +180,7 @@ public static class LayoutMapper
                 {
                     var (rows, cols) = Matrix(first.Name, first.Shape);
                     return new MappedTensor(canonical, first.DType, [cols, rows], names, rule.Kind,
-                        () => TensorOps.Transpose2D(first.ReadBytes(), rows, cols, first.DType.Size()));
+                        new TransposedBytes(first.Bytes, rows, cols, first.DType.Size()));
                 }
             case RuleKind.Concat:
             case RuleKind.TransposeConcat:
@@ -223,14 +223,9 @@ public static class LayoutMapper
             throw new CheckpointFormatException(FormatErrorKind.ShapeMismatch, $"'{parts[0].Name}' is a scalar; '{canonical}' stacks tensors", new FormatPlace(Key: parts[0].Name));
         }
         long[] joined = [shapes.Sum(s => s[0]), .. shapes[0].Skip(1)];
-        if (!transpose)
-        {
-            // Stacking along dim 0 is laying the parts end to end: ranged reads pass through.
-            return new MappedTensor(canonical, parts[0].DType, joined, parts.Select(p => p.Name).ToList(), kind,
-                new ConcatBytes(parts.Select(p => (p.Bytes, p.ByteCount)).ToList()));
-        }
-        return new MappedTensor(canonical, parts[0].DType, joined, parts.Select(p => p.Name).ToList(), kind, () =>
-            TensorOps.Concat(parts.Select(p => TensorOps.Transpose2D(p.ReadBytes(), p.Shape[0], p.Shape[1], p.DType.Size()))));
+        // Stacking along dim 0 is laying the parts end to end: ranged reads pass through (transposed parts too).
+        return new MappedTensor(canonical, parts[0].DType, joined, parts.Select(p => p.Name).ToList(), kind,
+            new ConcatBytes(parts.Select(p => (transpose ? new TransposedBytes(p.Bytes, p.Shape[0], p.Shape[1], p.DType.Size()) : p.Bytes, p.ByteCount)).ToList()));
     }
 
     /// <summary>The inverse of <see cref="Join"/>: equal slices along dim 0, each transposed for TransposeConcat.</summary>
@@ -250,8 +245,8 @@ public static class LayoutMapper
             {
                 var (rows, cols) = Matrix(whole.Name, part);
                 var slice = new SliceBytes(whole.Bytes, whole.ByteCount, index * (whole.ByteCount / n), whole.ByteCount / n);
-                yield return whole.Renamed(names[i], [cols, rows], rule.Kind,
-                    () => TensorOps.Transpose2D(slice.ReadAll(), rows, cols, whole.DType.Size()));
+                yield return new MappedTensor(names[i], whole.DType, [cols, rows], [whole.Name], rule.Kind,
+                    new TransposedBytes(slice, rows, cols, whole.DType.Size()));
             }
             else
             {

@@ -4,9 +4,9 @@ namespace ClipTools.Checkpoints.Layouts;
 
 /// <summary>
 /// A tensor as it will be written: name, dtype, shape, and how to produce its bytes (C order, little-endian) from
-/// the tensors it comes from. Nothing is read until asked. Renames, reshapes and concatenations keep the source's
-/// ranged reads (<see cref="TensorBytes.HasRanges"/>), so writers stream them in small chunks; a transpose produces
-/// the whole tensor, afresh on each call, so only one tensor (and its sources) is in memory at a time.
+/// the tensors it comes from. Nothing is read until asked. Renames, reshapes, concatenations and transposes
+/// (<see cref="TransposedBytes"/>) keep ranged reads (<see cref="TensorBytes.HasRanges"/>), so writers stream them in
+/// small chunks; only a transpose's source is whole in memory, one tensor at a time.
 /// </summary>
 public sealed class MappedTensor
 {
@@ -69,10 +69,6 @@ public sealed class MappedTensor
 
     /// <summary>The same tensor with other bytes of another dtype (a streamed check or conversion).</summary>
     public MappedTensor With(DType dtype, TensorBytes bytes) => new(Name, dtype, Shape, Sources, Rule, bytes);
-
-    /// <summary>The same tensor under another name (for layouts mapped back from the canonical names).</summary>
-    public MappedTensor Renamed(string name, IReadOnlyList<long> shape, RuleKind rule, Func<byte[]> produce) =>
-        new(name, DType, shape, [Name], rule, produce);
 
     /// <summary>The same bytes under another name and shape (renames and reshapes keep ranged reads).</summary>
     public MappedTensor Renamed(string name, IReadOnlyList<long> shape, RuleKind rule) =>

@@ -100,8 +100,11 @@ public static class ConvertCommand
         {
             throw new OutputException($"{destination}: is the input itself; write the output elsewhere");
         }
+        PhaseTrace.Mark("command line");
         using var input = FormatDetector.Open(source);
+        PhaseTrace.Mark("read the input's index");
         var result = ConversionPipeline.Run(input, options, source);
+        PhaseTrace.Mark("layout, config, checks");
         var (writer, tensors) = format switch
         {
             OutputFormat.Pdparams => PaddleOutput(result),

@@ -8,7 +8,8 @@ namespace ClipTools.Converter.Writers;
 /// The output side of a conversion, on a second thread: the writer fills 1 MiB blocks (directly, through
 /// <see cref="IBufferWriter{T}"/>, or by <see cref="Write(ReadOnlySpan{byte})"/>), and a consumer thread computes
 /// the SHA-256 of the whole file from those same blocks and writes them to the sink. So the hash costs no extra pass
-/// and no time on the converting thread. At most <see cref="Depth"/> blocks wait, so memory stays bounded.
+/// and no time on the converting thread. At most <see cref="Depth"/> blocks wait, so memory stays bounded; written
+/// blocks come back to the converting thread for reuse, so a conversion of any size allocates a few blocks, once.
 /// </summary>
 public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 {
@@ -17,9 +18,10 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 
     private readonly Stream sink;
     private readonly BlockingCollection<(byte[] Block, int Length)> queue = new(Depth);
+    private readonly ConcurrentQueue<byte[]> free = new();
     private readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Thread consumer;
-    private byte[] current = ArrayPool<byte>.Shared.Rent(BlockBytes);
+    private byte[] current = NewBlock();
     private int used;
     private long length;
     private volatile Exception? failure;
@@ -136,9 +138,11 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
             return;
         }
         queue.Add((current, used));
-        current = ArrayPool<byte>.Shared.Rent(BlockBytes);
+        current = free.TryDequeue(out var block) ? block : NewBlock();
         used = 0;
     }
+
+    private static byte[] NewBlock() => GC.AllocateUninitializedArray<byte>(BlockBytes);
 
     private void Consume()
     {
@@ -158,7 +162,7 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(block);
+                free.Enqueue(block);
             }
         }
     }

@@ -8,8 +8,8 @@ namespace ClipTools.Converter.Writers;
 /// <summary>
 /// Puts an output on disk so that it is either complete and verified or absent: the writer writes a temporary file
 /// next to the destination (same directory, so the final rename stays on one file system), which is flushed to
-/// disk, read back with the format's reader and compared tensor by tensor (dtype, shape, checksum of the bytes)
-/// with what the writer meant to write, and only then renamed over the destination. On any failure the temporary
+/// disk and, meanwhile, read back with the format's reader and compared tensor by tensor (dtype, shape, checksum of
+/// the bytes) with what the writer meant to write, and only when both are done renamed over the destination. On any failure the temporary
 /// file is deleted and an existing destination is left as it was; <see cref="TemporaryOutput"/> names, locks and
 /// cleans up the temporary (signals, stale ones of killed runs, a second writer of the same output).
 /// </summary>
@@ -35,11 +35,31 @@ public static class OutputFile
                 written = writer.Write(pipeline, tensors);
                 (length, sha256) = pipeline.Complete();
             }
-            stream.Flush(flushToDisk: true);
+            PhaseTrace.Mark("convert, write, hash");
+            // The fsync waits on the disk while the read-back reads the page cache: both before the rename, at once.
+            var synced = Task.Run(() => stream.Flush(flushToDisk: true));
+            try
+            {
+                beforeReadBack?.Invoke(temporary.Path);
+                Verify(temporary.Path, writer.Format, written, length);
+                PhaseTrace.Mark("read-back");
+            }
+            finally
+            {
+                // Never close the file under a running fsync. A read-back failure is the one reported; else the fsync's, below.
+                try
+                {
+                    synced.Wait();
+                }
+                catch (AggregateException)
+                {
+                }
+            }
+            synced.GetAwaiter().GetResult();
+            PhaseTrace.Mark("fsync (beside the read-back)");
         }
-        beforeReadBack?.Invoke(temporary.Path);
-        Verify(temporary.Path, writer.Format, written, length);
         temporary.MoveToTarget();
+        PhaseTrace.Mark("rename");
         return new OutputSummary(target, writer.Format, written, length, sha256);
     }
 

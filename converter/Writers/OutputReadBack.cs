@@ -9,7 +9,7 @@ namespace ClipTools.Converter.Writers;
 /// from <see cref="DatFile"/>, the converter's safetensors and Paddle readers) and describes every tensor the way
 /// the writer did: name, dtype, shape, byte count, and the XXH3 checksum of the bytes the reader finds for it. So
 /// one comparison proves that the consumer sees every tensor the writer meant, in order, at the bytes it wrote.
-/// Each tensor's bytes are read once, in chunks (Paddle's reader holds the whole pickle, as <c>paddle.load</c> does).
+/// Each tensor's bytes are read once, in chunks (Paddle's reader too: its arrays are ranges of the file).
 /// </summary>
 public static class OutputReadBack
 {

@@ -7,8 +7,8 @@ namespace ClipTools.Converter.Writers;
 /// <summary>
 /// Moves tensor bytes from their source to an output stream in chunks of at most <see cref="ChunkBytes"/>, and
 /// records what was written (with an XXH3 checksum of each tensor's bytes, so the read-back can compare them).
-/// Sources that read in ranges (<see cref="TensorBytes.HasRanges"/>: file ranges, renames, dtype conversions) are
-/// never whole in memory; the others (transposes) are produced whole, once, and written from there. Chunks go
+/// Sources that read in ranges (<see cref="TensorBytes.HasRanges"/>: file ranges, renames, dtype conversions,
+/// transposes) are never whole in memory; any others are produced whole, once, and written from there. Chunks go
 /// straight into the output's own buffer when it offers one (<see cref="IBufferWriter{T}"/>), so no extra copy.
 /// </summary>
 public sealed class TensorStreamer
