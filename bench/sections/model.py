@@ -146,7 +146,7 @@ def main() -> int:
         make_inputs(inputs, batch, 224, 77, 49408)
         runs[batch] = alternate({
             "TorchSharp": verify + ["run", dat, "--inputs", inputs, "--out", os.path.join(scratch, f"ts{batch}.safetensors")],
-            "PyTorch": [PYTHON, os.path.join(ROOT, "bench/sections/model_torch_run.py"), checkpoint, inputs,
+            "PyTorch": [PYTHON, os.path.join(ROOT, "bench/sections/_model_torch_run.py"), checkpoint, inputs,
                         os.path.join(scratch, f"pt{batch}.safetensors")]}, reps)
     lines += ["| run (whole process: load, encode, write) | TorchSharp: `clip-verify run` | PyTorch | time ratio | RSS ratio |",
               "|---|---|---|---|---|"]
@@ -169,7 +169,7 @@ def main() -> int:
               "`clip-verify` at most 2.5x a batch-1 `run` and at most 2 GB peak RSS.",
               f"The fixture: {os.path.getsize(fixture) / 1e9:.2f} GB, {fixture_taps(fixture)} taps, standard inputs (2 images, 3 texts). {dump_note}",
               "", "Commands: `model-bench load RN50.dat` (bench/ModelBench), `pytorch_way.py load RN50.pt`, "
-              "`clip-verify run RN50.dat --inputs inputsN.npz --out O`, `bench/sections/model_torch_run.py RN50.pt inputsN.npz O`, "
+              "`clip-verify run RN50.dat --inputs inputsN.npz --out O`, `bench/sections/_model_torch_run.py RN50.pt inputsN.npz O`, "
               "`clip-verify RN50.dat RN50.fixture.safetensors -q`."]
     write_section(args.out, lines)
     print("\n".join(lines))

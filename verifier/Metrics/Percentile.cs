@@ -30,6 +30,90 @@ public static class Percentile
             return Select(values, n - 1);
         }
         var previousIndex = (int)Math.Floor(virtualIndex);
+        if (n >= PrefilterMinimum && TailPercentile(values, virtualIndex, previousIndex) is { } fromTail)
+        {
+            return fromTail;
+        }
+        return Interpolate(values, virtualIndex, previousIndex);
+    }
+
+    /// <summary>Below this many values the plain selection is as fast as the prefilter.</summary>
+    private const int PrefilterMinimum = 1 << 14;
+
+    /// <summary>
+    /// The same percentile from the values at or above a threshold just under it: a sorted sample (every 64th value)
+    /// gives the threshold, one pass counts the values below it and gathers the rest, and the selection runs on those
+    /// alone (for the 99.9th percentile, a few in a thousand). The order statistics are values of the array, so the
+    /// result is exactly the full selection's. Null when the threshold turns out too high (or the gathered part too
+    /// large to be worth it): the caller then selects over everything.
+    /// </summary>
+    private static double? TailPercentile(Span<double> values, double virtualIndex, int previousIndex)
+    {
+        const int Stride = 64;
+        var n = values.Length;
+        var sampleCount = n / Stride;
+        var pool = System.Buffers.ArrayPool<double>.Shared;
+        var sample = pool.Rent(sampleCount);
+        double threshold;
+        try
+        {
+            for (var i = 0; i < sampleCount; i++)
+            {
+                sample[i] = values[i * Stride];
+            }
+            var sorted = sample.AsSpan(0, sampleCount);
+            sorted.Sort();
+            // A few standard deviations of the sample's rank below the wanted one, so the threshold is almost surely under it.
+            var rank = (double)previousIndex / n * sampleCount;
+            var margin = (3 * Math.Sqrt(sampleCount)) + 8;
+            var at = (int)Math.Floor(rank - margin);
+            if (at <= 0)
+            {
+                return null;
+            }
+            threshold = sorted[at];
+        }
+        finally
+        {
+            pool.Return(sample);
+        }
+        var capacity = Math.Max(n / 16, 1024);
+        var gathered = pool.Rent(capacity);
+        try
+        {
+            var count = 0;
+            var below = 0;
+            foreach (var v in values)
+            {
+                if (v < threshold)
+                {
+                    below++;
+                }
+                else if (count < capacity)
+                {
+                    gathered[count++] = v;
+                }
+                else
+                {
+                    return null;
+                }
+            }
+            if (below > previousIndex)
+            {
+                return null;
+            }
+            return Interpolate(gathered.AsSpan(0, count), virtualIndex - below, previousIndex - below);
+        }
+        finally
+        {
+            pool.Return(gathered);
+        }
+    }
+
+    /// <summary>The interpolation between the order statistics at <paramref name="previousIndex"/> and the next.</summary>
+    private static double Interpolate(Span<double> values, double virtualIndex, int previousIndex)
+    {
+        var n = values.Length;
         var previous = Select(values, previousIndex);
         // After the selection everything right of previousIndex is >= it: its minimum is the next order statistic.
         var next = double.PositiveInfinity;
