@@ -21,6 +21,9 @@ internal sealed class ModelLoadOptions
         command.Options.Add(_meta);
     }
 
+    /// <summary>Whether the command line gave <c>--act</c> or <c>--meta</c>.</summary>
+    public bool Given(ParseResult parse) => parse.GetValue(_act) is not null || parse.GetValue(_meta) is { Length: > 0 };
+
     public ClipModelOptions Options(ParseResult parse) =>
         new(Activation: parse.GetValue(_act), Metadata: MetaArguments.Parse(parse.GetValue(_meta)));
 }

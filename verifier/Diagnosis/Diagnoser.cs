@@ -62,7 +62,7 @@ public sealed class Diagnoser(IReadOnlyList<IFaultDetector> detectors)
             return best;
         }
         var why = context.Model is null
-            ? "no detector matched (no model given: only the activation-signature detectors ran)"
+            ? "no detector matched (no model given: only the activation-signature detectors ran; the what-if detectors need the model, clip-verify compare --model)"
             : context.Replay is null
                 ? "no detector matched (no stage of the model produces this tap, so nothing could be replayed)"
                 : "no detector matched";
