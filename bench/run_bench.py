@@ -23,6 +23,8 @@ import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
 
+from timing import ENV, timed
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 PYTHON = "/usr/bin/python3"
 CONVERT = ["dotnet", os.path.join(ROOT, "converter/bin/Release/net10.0/clip-convert.dll")]
@@ -34,19 +36,6 @@ VERIFY = os.path.join(ROOT, "verifier/bin/Release/net10.0/clip-verify.dll")
 CONVERSION_MODELS = ["RN50", "ViT-B/32", "ViT-L/14"]
 SCALING_ONLY_MODELS = ["RN101", "RN50x4"]
 SEED_MODELS = ["RN50", "RN101", "RN50x4", "ViT-B/32"]
-
-# The benchmark measures the machine as a user has it: no OpenBLAS overrides from the environment.
-ENV = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-
-
-def timed(command: List[str]) -> Tuple[float, float, str]:
-    """(seconds, peak RSS in MiB, stdout) of one run; fails loudly if the command fails."""
-    result = subprocess.run(["/usr/bin/time", "-f", "BENCH %e %M"] + command, capture_output=True, text=True, env=ENV)
-    last = [line for line in result.stderr.splitlines() if line.startswith("BENCH ")]
-    if result.returncode != 0 or not last:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    _, seconds, kib = last[-1].split()
-    return float(seconds), int(kib) / 1024, result.stdout
 
 
 def copy_floor(source: str, like: str, out: str) -> List[str]:

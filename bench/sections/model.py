@@ -27,22 +27,14 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import ENV, timed  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PYTHON = "/usr/bin/python3"
 NAME = "model"
-ENV = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 BUILT = {"verify": "verifier/bin/Release/net10.0", "convert": "converter/bin/Release/net10.0",
          "modelbench": "bench/ModelBench/bin/Release/net10.0"}
-
-
-def timed(command: List[str]) -> Tuple[float, float, str]:
-    """(seconds, peak RSS in MiB, stdout) of one run; fails loudly if the command fails."""
-    result = subprocess.run(["/usr/bin/time", "-f", "BENCH %e %M"] + command, capture_output=True, text=True, env=ENV)
-    last = [line for line in result.stderr.splitlines() if line.startswith("BENCH ")]
-    if result.returncode != 0 or not last:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    _, seconds, kib = last[-1].split()
-    return float(seconds), int(kib) / 1024, result.stdout
 
 
 def alternate(methods: Dict[str, List[str]], reps: int, inner: bool = False) -> Dict[str, Tuple[float, float]]:
