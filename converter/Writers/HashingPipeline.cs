@@ -5,45 +5,51 @@ using System.Security.Cryptography;
 namespace ClipTools.Converter.Writers;
 
 /// <summary>
-/// The output side of a conversion, on a second thread: the writer fills 1 MiB blocks (directly, through
-/// <see cref="IBufferWriter{T}"/>, or by <see cref="Write(ReadOnlySpan{byte})"/>), and a consumer thread computes
-/// the SHA-256 of the whole file from those same blocks and writes them to the sink. So the hash costs no extra pass
-/// and no time on the converting thread. At most <see cref="Depth"/> blocks wait, so memory stays bounded; written
-/// blocks come back to the converting thread for reuse, so a conversion of any size allocates a few blocks, once.
+/// The output side of a conversion: the writer fills 1 MiB blocks (directly, through <see cref="IBufferWriter{T}"/>,
+/// or by <see cref="Write(ReadOnlySpan{byte})"/>); each full block is written to the sink on the writer's own thread
+/// and then handed to a second thread that computes the SHA-256 of the whole file from those same blocks. So the hash
+/// costs no extra pass, and the two threads share the work about evenly (SHA-256 alone is about as much CPU as
+/// reading, converting and writing together). At most <see cref="Depth"/> blocks wait for the hash, so memory stays
+/// bounded; hashed blocks come back to the writer for reuse, so a conversion of any size allocates a few blocks, once.
 /// </summary>
 public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 {
     public const int BlockBytes = 1 << 20;
-    private const int Depth = 4;
+    private const int Depth = 6;
 
     private readonly Stream sink;
+    private readonly Action<long>? written;
     private readonly BlockingCollection<(byte[] Block, int Length)> queue = new(Depth);
     private readonly ConcurrentQueue<byte[]> free = new();
     private readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly Thread consumer;
+    private readonly Thread hasher;
     private byte[] current = NewBlock();
     private int used;
     private long length;
+    private long sent;
     private volatile Exception? failure;
     private bool completed;
 
-    public HashingPipeline(Stream sink)
+    /// <param name="sink">Where the blocks go, in order, on the writer's thread.</param>
+    /// <param name="written">Told the total bytes the sink has taken after each block (<see cref="DiskWriteback"/>).</param>
+    public HashingPipeline(Stream sink, Action<long>? written = null)
     {
         this.sink = sink;
-        consumer = new Thread(Consume) { IsBackground = true, Name = "output hash and write" };
-        consumer.Start();
+        this.written = written;
+        hasher = new Thread(Hash) { IsBackground = true, Name = "output hash" };
+        hasher.Start();
     }
 
-    /// <summary>Sends the last block, waits for the consumer, and gives the total length and SHA-256 (hex).</summary>
+    /// <summary>Writes the last block, waits for the hash, and gives the total length and SHA-256 (hex).</summary>
     public (long Length, string Sha256) Complete()
     {
         Send();
         completed = true;
         queue.CompleteAdding();
-        consumer.Join();
+        hasher.Join();
         if (failure is not null)
         {
-            throw new IOException($"writing the output failed: {failure.Message}", failure);
+            throw new IOException($"hashing the output failed: {failure.Message}", failure);
         }
         return (length, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
@@ -114,10 +120,10 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
     {
         if (disposing && !completed)
         {
-            // Abandoned (the conversion failed): let the consumer finish what it has, then stop it.
+            // Abandoned (the conversion failed): let the hasher finish what it has, then stop it.
             completed = true;
             queue.CompleteAdding();
-            consumer.Join();
+            hasher.Join();
         }
         if (disposing)
         {
@@ -129,14 +135,20 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 
     private void Send()
     {
-        if (failure is not null)
-        {
-            throw new IOException($"writing the output failed: {failure.Message}", failure);
-        }
         if (used == 0)
         {
             return;
         }
+        try
+        {
+            sink.Write(current, 0, used);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"writing the output failed: {e.Message}", e);
+        }
+        sent += used;
+        written?.Invoke(sent);
         queue.Add((current, used));
         current = free.TryDequeue(out var block) ? block : NewBlock();
         used = 0;
@@ -144,7 +156,7 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 
     private static byte[] NewBlock() => GC.AllocateUninitializedArray<byte>(BlockBytes);
 
-    private void Consume()
+    private void Hash()
     {
         foreach (var (block, n) in queue.GetConsumingEnumerable())
         {
@@ -153,7 +165,6 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
                 if (failure is null)
                 {
                     sha.AppendData(block, 0, n);
-                    sink.Write(block, 0, n);
                 }
             }
             catch (Exception e)

@@ -26,11 +26,12 @@ public static class OutputFile
         IReadOnlyList<WrittenTensor> written;
         long length;
         string sha256;
-        // Unbuffered: the pipeline hands the file whole 1 MiB blocks, hashed on the way (HashingPipeline). Shared
-        // with the temporary's lock holder (see TemporaryOutput).
+        // Unbuffered: the pipeline hands the file whole 1 MiB blocks, hashed beside it (HashingPipeline), and the disk
+        // starts writing them meanwhile (DiskWriteback). Shared with the temporary's lock holder (see TemporaryOutput).
         using (var stream = new FileStream(temporary.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 0))
         {
-            using (var pipeline = new HashingPipeline(stream))
+            var writeback = new DiskWriteback(stream.SafeFileHandle);
+            using (var pipeline = new HashingPipeline(stream, writeback.Written))
             {
                 written = writer.Write(pipeline, tensors);
                 (length, sha256) = pipeline.Complete();
