@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Hashing;
+using System.Runtime.ExceptionServices;
 using ClipTools.Checkpoints.Formats;
 
 namespace ClipTools.Converter.Writers;
@@ -9,11 +10,15 @@ namespace ClipTools.Converter.Writers;
 /// from <see cref="DatFile"/>, the converter's safetensors and Paddle readers) and describes every tensor the way
 /// the writer did: name, dtype, shape, byte count, and the XXH3 checksum of the bytes the reader finds for it. So
 /// one comparison proves that the consumer sees every tensor the writer meant, in order, at the bytes it wrote.
-/// Each tensor's bytes are read once, in chunks (Paddle's reader too: its arrays are ranges of the file).
+/// Each tensor's bytes are read once, in chunks (Paddle's reader too: its arrays are ranges of the file), by one of two
+/// threads (<see cref="DescribeAll"/>).
 /// </summary>
 public static class OutputReadBack
 {
     private const int ChunkBytes = 1 << 20;
+
+    // Below this, a second thread costs more to start than it saves.
+    private const long TwoThreadsFromBytes = 16 << 20;
 
     public static IReadOnlyList<WrittenTensor> Read(string path, OutputFormat format)
     {
@@ -26,7 +31,43 @@ public static class OutputReadBack
             OutputFormat.Pdparams => PaddleReader.Read(file).Tensors,
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
-        return tensors.Select(Describe).ToList();
+        return DescribeAll(tensors);
+    }
+
+    /// <summary>
+    /// Every tensor described, on two threads when there are two cores (the read-back runs after the hash thread is
+    /// done, so the second core is free): each takes the next tensor not yet taken. A failure is the one the first
+    /// failing tensor in file order gives, as if they were read one after another.
+    /// </summary>
+    private static List<WrittenTensor> DescribeAll(IReadOnlyList<TensorEntry> tensors)
+    {
+        var described = new WrittenTensor[tensors.Count];
+        var failures = new ExceptionDispatchInfo?[tensors.Count];
+        var next = -1;
+        void Work()
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < tensors.Count;)
+            {
+                try
+                {
+                    described[i] = Describe(tensors[i]);
+                }
+                catch (Exception e)
+                {
+                    failures[i] = ExceptionDispatchInfo.Capture(e);
+                }
+            }
+        }
+        Thread? helper = null;
+        if (Environment.ProcessorCount > 1 && tensors.Sum(t => t.ByteCount) >= TwoThreadsFromBytes)
+        {
+            helper = new Thread(Work) { IsBackground = true, Name = "output read-back" };
+            helper.Start();
+        }
+        Work();
+        helper?.Join();
+        failures.FirstOrDefault(f => f is not null)?.Throw();
+        return [.. described];
     }
 
     private static WrittenTensor Describe(TensorEntry t)

@@ -97,6 +97,38 @@ public sealed class OutputFileTests : IDisposable
         Assert.Empty(scratch.Entries());
     }
 
+    [Theory]
+    [MemberData(nameof(Writers))]
+    public void ALargeOutputIsReadBackWholeOnTwoThreadsAndAFlipInTheMiddleIsCaught(string file)
+    {
+        // 24 MiB in 1 MiB tensors: past the size where the read-back shares the tensors between two threads.
+        var tensors = Enumerable.Range(0, 24).Select(i => WriterTestData.InMemory($"t{i}", DType.Float32, [512, 512], i)).ToList();
+        var writer = file.EndsWith(".pdparams", StringComparison.Ordinal) ? new PdparamsWriter([]) : WriterFor(file);
+
+        var summary = OutputFile.Write(scratch.File(file), writer, tensors);
+        Assert.Equal(tensors.Select(t => TensorStreamer.Checksum(t.ReadBytes())), summary.Tensors.Select(t => t.Checksum));
+
+        var offset = FindOffset(File.ReadAllBytes(summary.Path), tensors[13].ReadBytes());
+        var e = Assert.Throws<OutputException>(() => OutputFile.Write(scratch.File(file), writer, tensors, temporary =>
+        {
+            using var stream = File.Open(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite); // beside the lock holder (TemporaryOutput)
+            stream.Position = offset + 1000;
+            var b = stream.ReadByte();
+            stream.Position--;
+            stream.WriteByte((byte)(b ^ 0x01));
+        }));
+
+        Assert.Contains("'t13': bytes differ", e.Message);
+        Assert.Equal([file], scratch.Entries());
+    }
+
+    private static long FindOffset(byte[] file, byte[] tensor)
+    {
+        var at = file.AsSpan().IndexOf(tensor);
+        Assert.True(at > 0);
+        return at;
+    }
+
     [Fact]
     public void RefusalsComeBeforeAnyFileIsMade()
     {
