@@ -72,9 +72,10 @@ public static class CheckpointMetadata
         var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
         try
         {
-            var ordered = metadata.OrderBy(m => m.Key == ModelMetadata.Family ? 0 : 1).ThenBy(m => m.Key, StringComparer.Ordinal)
-                .ToDictionary(m => m.Key, m => m.Value);
-            File.WriteAllText(temporary, JsonSerializer.Serialize(ordered, SidecarJson).ReplaceLineEndings("\n") + "\n");
+            using (var stream = File.Create(temporary))
+            {
+                WriteSidecarJson(stream, metadata);
+            }
             File.Move(temporary, target, overwrite: true);
         }
         catch
@@ -84,7 +85,23 @@ public static class CheckpointMetadata
         }
     }
 
-    private static readonly JsonSerializerOptions SidecarJson = new() { WriteIndented = true, IndentSize = 2 };
+    /// <summary>
+    /// The family first, then the other keys in ordinal order, indented by two spaces, "\n" line ends and a closing one.
+    /// Written with a <see cref="Utf8JsonWriter"/>, not serialized by reflection, so a trimmed NativeAOT build writes it too.
+    /// </summary>
+    private static void WriteSidecarJson(Stream stream, IReadOnlyDictionary<string, string> metadata)
+    {
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, IndentSize = 2, NewLine = "\n" }))
+        {
+            json.WriteStartObject();
+            foreach (var (key, value) in metadata.OrderBy(m => m.Key == ModelMetadata.Family ? 0 : 1).ThenBy(m => m.Key, StringComparer.Ordinal))
+            {
+                json.WriteString(key, value);
+            }
+            json.WriteEndObject();
+        }
+        stream.WriteByte((byte)'\n');
+    }
 
     private static IEnumerable<(string Key, string Value, string From)> BesideFiles(string sourcePath)
     {

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Razorvine.Pickle;
+using Razorvine.Pickle.Objects;
 
 namespace ClipTools.Checkpoints.Formats;
 
@@ -19,6 +21,14 @@ public sealed class SafeUnpickler : Unpickler
     public sealed record Loaded(object? Root, PickleScanner.Result Scan);
 
     /// <summary>Scans then loads the pickle that fills <paramref name="data"/> from index 0.</summary>
+    /// <remarks>
+    /// Razorvine runs BUILD by looking up <c>__setstate__</c> on the object's runtime type by reflection: the
+    /// dependencies keep those methods in a trimmed (NativeAOT) build, where nothing else names them.
+    /// </remarks>
+    [DynamicDependency(nameof(PickledOrderedDict.__setstate__), typeof(PickledOrderedDict))]
+    [DynamicDependency(nameof(NumpyDType.__setstate__), typeof(NumpyDType))]
+    [DynamicDependency(nameof(NumpyArray.__setstate__), typeof(NumpyArray))]
+    [DynamicDependency(nameof(ClassDict.__setstate__), typeof(ClassDict))]
     public static Loaded Load(byte[] data, string entry, ReadBudget budget, bool allowTorchScriptClasses = false,
         Func<object, object>? persistentLoad = null, long baseOffset = 0)
     {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ClipTools.Checkpoints.Conversion;
 using ClipTools.Converter.Writers;
 
@@ -59,12 +58,28 @@ public static class BatchConversion
         var exit = failed.Count == 0 ? ErrorReporting.Ok : failed.Max(f => f.Code);
         if (mode is OutputMode.Json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new
+            stdout.WriteLine(JsonOutput.Indented(json =>
             {
-                converted = converted.Select(r => r.ToJsonObject()),
-                failed = failed.Select(f => new { input = f.Input, exit_code = f.Code, error = f.Error }),
-                exit_code = exit,
-            }, new JsonSerializerOptions { WriteIndented = true }));
+                json.WriteStartObject();
+                json.WriteStartArray("converted");
+                foreach (var report in converted)
+                {
+                    report.WriteJson(json);
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("failed");
+                foreach (var (input, code, error) in failed)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("input", input);
+                    json.WriteNumber("exit_code", code);
+                    json.WriteString("error", error);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteNumber("exit_code", exit);
+                json.WriteEndObject();
+            }));
         }
         else if (failed.Count > 0)
         {

@@ -34,25 +34,42 @@ public sealed record ConversionReport(ConversionSummary Summary, OutputSummary O
     public string ToLine() =>
         $"{Output.Path}: {Summary.Layout} layout, {Summary.Preset ?? "custom model"}, {Summary.TensorCount} tensors, sha256 {Output.Sha256}";
 
-    public string ToJson() => JsonSerializer.Serialize(ToJsonObject(), new JsonSerializerOptions { WriteIndented = true });
+    public string ToJson() => JsonOutput.Indented(WriteJson);
 
-    /// <summary>The JSON document as an object, for callers that put several in one document.</summary>
-    public object ToJsonObject() => new
+    /// <summary>The JSON document, for callers that put several in one document.</summary>
+    public void WriteJson(Utf8JsonWriter json)
     {
-        input = new { format = Summary.Format, wrapper_key = Summary.WrapperKey, module_prefix_stripped = Summary.ModulePrefixStripped },
-        layout = Summary.Layout,
-        model = new { preset = Summary.Preset, config = Summary.Config.ToString() },
-        output = new
+        json.WriteStartObject();
+        json.WriteStartObject("input");
+        json.WriteString("format", Summary.Format);
+        json.WriteString("wrapper_key", Summary.WrapperKey);
+        json.WriteBoolean("module_prefix_stripped", Summary.ModulePrefixStripped);
+        json.WriteEndObject();
+        json.WriteString("layout", Summary.Layout);
+        json.WriteStartObject("model");
+        json.WriteString("preset", Summary.Preset);
+        json.WriteString("config", Summary.Config.ToString());
+        json.WriteEndObject();
+        json.WriteStartObject("output");
+        json.WriteString("path", Output.Path);
+        json.WriteString("format", Output.Format.Name());
+        json.WriteNumber("tensors", Summary.TensorCount);
+        json.WriteNumber("weight_bytes", Summary.Bytes);
+        json.WriteNumber("file_bytes", Output.FileBytes);
+        json.WriteString("sha256", Output.Sha256);
+        json.WriteEndObject();
+        json.WriteStartArray("dtype_changes");
+        foreach (var change in Summary.DTypeChanges)
         {
-            path = Output.Path,
-            format = Output.Format.Name(),
-            tensors = Summary.TensorCount,
-            weight_bytes = Summary.Bytes,
-            file_bytes = Output.FileBytes,
-            sha256 = Output.Sha256,
-        },
-        dtype_changes = Summary.DTypeChanges.Select(c => new { from = c.From.Name(), to = c.To.Name(), tensors = c.Tensors }),
-        synthesized = Summary.Synthesized,
-        ignored = Summary.Ignored.Select(i => new { name = i.Name, reason = i.Reason }),
-    };
+            json.WriteStartObject();
+            json.WriteString("from", change.From.Name());
+            json.WriteString("to", change.To.Name());
+            json.WriteNumber("tensors", change.Tensors);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStrings("synthesized", Summary.Synthesized);
+        json.WriteIgnored(Summary.Ignored);
+        json.WriteEndObject();
+    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ClipTools.Checkpoints.Formats;
-using System.Text.Json;
 using ClipTools.Checkpoints.Conversion;
 using ClipTools.Checkpoints.Families;
 using ClipTools.Checkpoints.Layouts;
@@ -101,20 +100,58 @@ public static class InspectCommand
         }
     }
 
-    private static string Json(TensorSet set, ConversionSummary? summary, (Layout Layout, IFamilySpec Family)? layout, string? problem) => JsonSerializer.Serialize(new
+    private static string Json(TensorSet set, ConversionSummary? summary, (Layout Layout, IFamilySpec Family)? layout, string? problem) => JsonOutput.Indented(json =>
     {
-        format = set.Format.Name(),
-        description = set.Description,
-        layout = summary?.Layout ?? layout?.Layout.Name,
-        family = summary?.Family ?? layout?.Family.Name,
-        model = summary is null ? null : new { preset = summary.Preset, config = summary.Config.ToString() },
-        model_problem = summary is null && layout is not null ? problem : null,
-        not_clip = layout is null ? problem : null,
-        wrapper_key = set.WrapperKey,
-        module_prefix = summary?.ModulePrefixStripped,
-        metadata = set.Metadata.ToDictionary(m => m.Key, m => m.Value),
-        tensors = set.Tensors.Select(t => new { name = t.Name, dtype = t.DType.Name(), shape = t.Shape }),
-        total_bytes = set.TotalBytes,
-        ignored = set.Ignored.Select(i => new { name = i.Name, reason = i.Reason }),
-    }, new JsonSerializerOptions { WriteIndented = true });
+        json.WriteStartObject();
+        json.WriteString("format", set.Format.Name());
+        json.WriteString("description", set.Description);
+        json.WriteString("layout", summary?.Layout ?? layout?.Layout.Name);
+        json.WriteString("family", summary?.Family ?? layout?.Family.Name);
+        if (summary is null)
+        {
+            json.WriteNull("model");
+        }
+        else
+        {
+            json.WriteStartObject("model");
+            json.WriteString("preset", summary.Preset);
+            json.WriteString("config", summary.Config.ToString());
+            json.WriteEndObject();
+        }
+        json.WriteString("model_problem", summary is null && layout is not null ? problem : null);
+        json.WriteString("not_clip", layout is null ? problem : null);
+        json.WriteString("wrapper_key", set.WrapperKey);
+        if (summary is null)
+        {
+            json.WriteNull("module_prefix");
+        }
+        else
+        {
+            json.WriteBoolean("module_prefix", summary.ModulePrefixStripped);
+        }
+        json.WriteStartObject("metadata");
+        foreach (var (key, value) in set.Metadata)
+        {
+            json.WriteString(key, value);
+        }
+        json.WriteEndObject();
+        json.WriteStartArray("tensors");
+        foreach (var t in set.Tensors)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", t.Name);
+            json.WriteString("dtype", t.DType.Name());
+            json.WriteStartArray("shape");
+            foreach (var dimension in t.Shape)
+            {
+                json.WriteNumberValue(dimension);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteNumber("total_bytes", set.TotalBytes);
+        json.WriteIgnored(set.Ignored);
+        json.WriteEndObject();
+    });
 }

@@ -38,16 +38,10 @@ public sealed class TutorialFamily : IFamilySpec
         TutorialStateLayout.Expected(Own(config)).Select(e => new StateEntry(e.Name, e.Shape)).ToList();
 
     public IModelConfig ReadConfig(JsonElement model) =>
-        model.Deserialize<TutorialClipConfig>(SnakeCase) ?? throw new FormatException("the manifest's model is null");
+        model.Deserialize(TutorialConfigJson.Default.TutorialClipConfig) ?? throw new FormatException("the manifest's model is null");
 
     public IEnumerable<string> Differences(IModelConfig a, IModelConfig b) => TutorialClipConfig.Differences(Own(a), Own(b));
 
     public static TutorialClipConfig Own(IModelConfig config) =>
         config as TutorialClipConfig ?? throw new ArgumentException($"not a tutorial CLIP config: {config}", nameof(config));
-
-    private static readonly JsonSerializerOptions SnakeCase = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-    };
 }
