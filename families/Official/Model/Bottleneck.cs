@@ -64,6 +64,9 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     /// <param name="x">[N, C, H, W]</param>
     public override Tensor forward(Tensor x)
     {
+        // The block's intermediates are freed when it returns, not when the caller's scope ends: a whole tower's
+        // activations are never alive at once (PyTorch frees each as soon as it is unreferenced).
+        using var scope = NewDisposeScope();
         var y = conv1.call(x);
         y = bn1.call(y);
         y = relu1.call(y);
@@ -74,6 +77,6 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         y = conv3.call(y);
         y = bn3.call(y);
         var identity = downsample is null ? x : downsample.call(x);
-        return relu3.call(y + identity);
+        return relu3.call(y + identity).MoveToOuterDisposeScope();
     }
 }

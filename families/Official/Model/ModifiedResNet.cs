@@ -118,6 +118,8 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
     /// <returns>[N, w, R/4, R/4]</returns>
     public Tensor Stem(Tensor x)
     {
+        // The stem's intermediates are freed when it returns (see Bottleneck.forward).
+        using var scope = NewDisposeScope();
         x = conv1.call(x);                 // [N, w/2, R/2, R/2]
         x = bn1.call(x);
         x = relu1.call(x);
@@ -127,6 +129,6 @@ public sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
         x = conv3.call(x);                 // [N, w, R/2, R/2]
         x = bn3.call(x);
         x = relu3.call(x);
-        return avgpool.call(x);          // [N, w, R/4, R/4]
+        return avgpool.call(x).MoveToOuterDisposeScope();          // [N, w, R/4, R/4]
     }
 }

@@ -29,9 +29,11 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        // The block's intermediates are freed when it returns (see Bottleneck.forward).
+        using var scope = NewDisposeScope();
         var h = ln_1.call(x);
         x = x + attn.call(h);
         h = ln_2.call(x);
-        return x + mlp.call(h);
+        return (x + mlp.call(h)).MoveToOuterDisposeScope();
     }
 }
