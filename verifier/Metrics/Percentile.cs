@@ -12,7 +12,10 @@ public static class Percentile
     public static double Linear(double[] values, double percentile) => Linear(values.AsSpan(), percentile);
 
     /// <inheritdoc cref="Linear(double[], double)"/>
-    public static double Linear(Span<double> values, double percentile)
+    public static double Linear(Span<double> values, double percentile) => Linear(values, percentile, prefilter: true);
+
+    /// <param name="prefilter">false: select over every value (the caller knows the prefilter would give up)</param>
+    internal static double Linear(Span<double> values, double percentile, bool prefilter)
     {
         if (values.Length == 0)
         {
@@ -30,7 +33,7 @@ public static class Percentile
             return Select(values, n - 1);
         }
         var previousIndex = (int)Math.Floor(virtualIndex);
-        if (n >= PrefilterMinimum && TailPercentile(values, virtualIndex, previousIndex) is { } fromTail)
+        if (prefilter && n >= PrefilterMinimum && TailPercentile(values, virtualIndex, previousIndex) is { } fromTail)
         {
             return fromTail;
         }
@@ -38,7 +41,7 @@ public static class Percentile
     }
 
     /// <summary>Below this many values the plain selection is as fast as the prefilter.</summary>
-    private const int PrefilterMinimum = 1 << 14;
+    internal const int PrefilterMinimum = 1 << 14;
 
     /// <summary>
     /// The same percentile from the values at or above a threshold just under it: a sorted sample (every 64th value)
@@ -49,35 +52,27 @@ public static class Percentile
     /// </summary>
     private static double? TailPercentile(Span<double> values, double virtualIndex, int previousIndex)
     {
-        const int Stride = 64;
         var n = values.Length;
-        var sampleCount = n / Stride;
         var pool = System.Buffers.ArrayPool<double>.Shared;
-        var sample = pool.Rent(sampleCount);
+        var sample = pool.Rent(n / SampleStride);
         double threshold;
         try
         {
-            for (var i = 0; i < sampleCount; i++)
+            for (var i = 0; i < n / SampleStride; i++)
             {
-                sample[i] = values[i * Stride];
+                sample[i] = values[i * SampleStride];
             }
-            var sorted = sample.AsSpan(0, sampleCount);
-            sorted.Sort();
-            // A few standard deviations of the sample's rank below the wanted one, so the threshold is almost surely under it.
-            var rank = (double)previousIndex / n * sampleCount;
-            var margin = (3 * Math.Sqrt(sampleCount)) + 8;
-            var at = (int)Math.Floor(rank - margin);
-            if (at <= 0)
+            if (Threshold(sample.AsSpan(0, n / SampleStride), n, previousIndex) is not { } found)
             {
                 return null;
             }
-            threshold = sorted[at];
+            threshold = found;
         }
         finally
         {
             pool.Return(sample);
         }
-        var capacity = Math.Max(n / 16, 1024);
+        var capacity = TailCapacity(n);
         var gathered = pool.Rent(capacity);
         try
         {
@@ -110,8 +105,43 @@ public static class Percentile
         }
     }
 
+    /// <summary>The prefilter samples every this many values.</summary>
+    internal const int SampleStride = 64;
+
+    /// <summary>How many values at or above the threshold the prefilter gathers at most (beyond, it gives up).</summary>
+    internal static int TailCapacity(int n) => Math.Max(n / 16, 1024);
+
+    /// <summary>Virtual index (p / 100) * (n - 1) and the order statistic below it, as numpy computes them.</summary>
+    internal static (double VirtualIndex, int PreviousIndex) Position(int n, double percentile)
+    {
+        var virtualIndex = (n - 1) * (percentile / 100);
+        return (virtualIndex, (int)Math.Floor(virtualIndex));
+    }
+
+    /// <summary>
+    /// The prefilter's threshold from the sample (every <see cref="SampleStride"/>-th of the <paramref name="n"/>
+    /// values; reordered): a few standard deviations of the sample's rank below the wanted one, so that it is almost
+    /// surely under the order statistic at <paramref name="previousIndex"/>. Null when that rank is not in the sample.
+    /// A selection, not a sort: the value at a rank is the same either way.
+    /// </summary>
+    internal static double? Threshold(Span<double> sample, int n, int previousIndex)
+    {
+        var rank = (double)previousIndex / n * sample.Length;
+        var margin = (3 * Math.Sqrt(sample.Length)) + 8;
+        var at = (int)Math.Floor(rank - margin);
+        return at <= 0 ? null : Select(sample, at);
+    }
+
+    /// <summary>
+    /// The percentile from the values at or above a threshold when <paramref name="below"/> values lie under it:
+    /// exactly the full selection's, as long as the order statistic at <paramref name="previousIndex"/> is not
+    /// among those below (the caller checks <c>below &lt;= previousIndex</c>).
+    /// </summary>
+    internal static double FromTail(Span<double> tail, double virtualIndex, int previousIndex, long below) =>
+        Interpolate(tail, virtualIndex - below, previousIndex - (int)below);
+
     /// <summary>The interpolation between the order statistics at <paramref name="previousIndex"/> and the next.</summary>
-    private static double Interpolate(Span<double> values, double virtualIndex, int previousIndex)
+    internal static double Interpolate(Span<double> values, double virtualIndex, int previousIndex)
     {
         var n = values.Length;
         var previous = Select(values, previousIndex);

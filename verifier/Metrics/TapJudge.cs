@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ClipTools.Verifier.Metrics;
 
@@ -18,10 +19,26 @@ public sealed class TapJudge(JudgementRule rule)
     /// float32 reference holds NaN/Inf: bad input, not a failing candidate.</exception>
     public TapResult Judge(string name, string tower, IReadOnlyList<long> shape,
         ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
-        IReadOnlyList<double>? noiseRuns = null)
+        IReadOnlyList<double>? noiseRuns = null) =>
+        JudgeAny(name, tower, shape, candidate, reference, torch32, noiseRuns);
+
+    /// <summary>The same judgement of a float32 candidate (each value widened exactly to float64).</summary>
+    /// <inheritdoc cref="Judge(string, string, IReadOnlyList{long}, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, IReadOnlyList{double}?)"/>
+    public TapResult Judge(string name, string tower, IReadOnlyList<long> shape,
+        ReadOnlySpan<float> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
+        IReadOnlyList<double>? noiseRuns = null) =>
+        JudgeAny(name, tower, shape, candidate, reference, torch32, noiseRuns);
+
+    private TapResult JudgeAny<T>(string name, string tower, IReadOnlyList<long> shape,
+        ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
+        IReadOnlyList<double>? noiseRuns) where T : unmanaged
     {
-        var metrics = TapMetrics.Compute(candidate, reference, shape);
-        var (torch32Squares, torch32Finite) = torch32.Length == reference.Length ? ErrorPass.SquaredError(torch32, reference) : (0, false);
+        // PyTorch's float32 error is summed in the candidate's pass (a wrong length is judged as non-finite below).
+        var fused = torch32.Length == reference.Length && torch32.Length > 0 ? torch32 : default;
+        var metrics = TapMetrics.Compute(candidate, reference, shape, fused, out var torch32Error);
+        var (torch32Squares, torch32Finite) = fused.IsEmpty
+            ? torch32.Length == reference.Length ? ErrorPass.SquaredError(torch32, reference) : (0, false)
+            : torch32Error;
         if (!torch32Finite)
         {
             throw new ArgumentException($"{name}: PyTorch's float32 activation has {torch32.Length} elements (expected {reference.Length}) or holds NaN/Inf");
@@ -47,7 +64,7 @@ public sealed class TapJudge(JudgementRule rule)
         }
         else if (Rule is ToleranceRule toleranceRule)
         {
-            tolerance = CheckTolerance(toleranceRule.For(name), candidate, reference);
+            tolerance = CheckToleranceAny(toleranceRule.For(name), candidate, reference);
             passed = tolerance.MismatchCount == 0;
             reason = passed ? null : Invariant(
                 $"{tolerance.MismatchCount} of {metrics.Count} elements outside {tolerance.Applied} (would pass with atol={tolerance.MinimumAtol:0.00e+0} or rtol={tolerance.MinimumRtol:0.00e+0})");
@@ -75,15 +92,21 @@ public sealed class TapJudge(JudgementRule rule)
         : candidateRmsError == 0 ? 0 : double.PositiveInfinity;
 
     /// <summary>Counts the elements outside <paramref name="tolerance"/> and finds the smallest passing atol and rtol.</summary>
-    public static ToleranceOutcome CheckTolerance(Tolerance tolerance, ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference)
+    public static ToleranceOutcome CheckTolerance(Tolerance tolerance, ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference) =>
+        CheckToleranceAny(tolerance, candidate, reference);
+
+    private static ToleranceOutcome CheckToleranceAny<T>(Tolerance tolerance, ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference) where T : unmanaged
     {
         long mismatches = 0;
         double minimumAtol = 0, minimumRtol = 0;
+        var floats = typeof(T) == typeof(float) ? MemoryMarshal.Cast<T, float>(candidate) : default;
+        var doubles = typeof(T) == typeof(double) ? MemoryMarshal.Cast<T, double>(candidate) : default;
         for (var i = 0; i < candidate.Length; i++)
         {
-            var error = Math.Abs(candidate[i] - reference[i]);
+            var value = typeof(T) == typeof(float) ? floats[i] : doubles[i];
+            var error = Math.Abs(value - reference[i]);
             var magnitude = Math.Abs(reference[i]);
-            mismatches += tolerance.Accepts(candidate[i], reference[i]) ? 0 : 1;
+            mismatches += tolerance.Accepts(value, reference[i]) ? 0 : 1;
             minimumAtol = Math.Max(minimumAtol, error - (tolerance.Rtol * magnitude));
             if (error > tolerance.Atol)
             {

@@ -58,19 +58,24 @@ public static class FixtureComparison
         RunMode mode, TapJudge judge, TapSelection? selection = null, OwnInputs? own = null)
     {
         var towers = fixture.Taps.ToDictionary(t => t.Name, t => t.Tower, StringComparer.Ordinal);
-        var judged = new Dictionary<string, TapResult>(StringComparer.Ordinal);
+        var submitted = new HashSet<string>(StringComparer.Ordinal);
         var produced = new HashSet<string>(StringComparer.Ordinal);
-        var run = ModelRun.Run(model, fixture, mode, own: own, onTap: (name, value) =>
+        RunResult run;
+        IReadOnlyDictionary<string, TapResult> judged;
+        // Taps are judged on worker threads while the model computes on; the first of each name counts.
+        using (var judging = new StreamedJudging(fixture, judge, mode))
         {
-            produced.Add(name);
-            if (!towers.TryGetValue(name, out var tower) || judged.ContainsKey(name) || selection?.Includes(name) == false)
+            run = ModelRun.Run(model, fixture, mode, own: own, onTap: (name, value) =>
             {
-                return;
-            }
-            using var scope = torch.NewDisposeScope();
-            var wide = value.detach().to(ScalarType.Float64).contiguous();
-            judged[name] = JudgeValues(fixture, judge, mode, name, tower, $"tap.{name}", wide.shape, MemoryMarshal.Cast<byte, double>(wide.bytes));
-        });
+                produced.Add(name);
+                if (!towers.TryGetValue(name, out var tower) || selection?.Includes(name) == false || !submitted.Add(name))
+                {
+                    return;
+                }
+                judging.Submit(name, tower, value);
+            });
+            judged = judging.Complete();
+        }
         var streamed = CandidateActivations.Lazy(
             name => run.Taps.FirstOrDefault(t => t.Name == name) ?? (produced.Contains(name) ? Replay(model, fixture, mode, name, own) : null),
             name => run.Outputs.GetValueOrDefault(name));
@@ -102,12 +107,13 @@ public static class FixtureComparison
         {
             return new TapResult(name, tower, shape, null, double.NaN, double.NaN, double.NaN, null, false, "missing from the candidate");
         }
-        return JudgeValues(fixture, judge, mode, name, tower, reference, candidate.Shape, candidate.Values);
+        return JudgeValues<double>(fixture, judge, mode, name, tower, reference, candidate.Shape, candidate.Values);
     }
 
-    /// <summary>Judges <paramref name="values"/>; the reference and PyTorch's float32 result are read into pooled buffers.</summary>
-    private static TapResult JudgeValues(Fixture fixture, TapJudge judge, RunMode mode, string name, string tower, string reference,
-        IReadOnlyList<long> candidateShape, ReadOnlySpan<double> values)
+    /// <summary>Judges <paramref name="values"/> (float32 or float64); the reference and PyTorch's float32 result are
+    /// read into pooled buffers. Safe to call from several threads at once.</summary>
+    internal static TapResult JudgeValues<T>(Fixture fixture, TapJudge judge, RunMode mode, string name, string tower, string reference,
+        IReadOnlyList<long> candidateShape, ReadOnlySpan<T> values) where T : unmanaged
     {
         var shape = fixture.Shape(reference);
         if (!candidateShape.SequenceEqual(shape))
@@ -127,7 +133,9 @@ public static class FixtureComparison
             var torch32 = buffer.AsSpan(n, n);
             fixture.ReadDoubles(reference, referenceValues);
             fixture.ReadDoubles(float32, torch32);
-            return judge.Judge(name, tower, shape, values, referenceValues, torch32, noiseRuns);
+            return typeof(T) == typeof(float)
+                ? judge.Judge(name, tower, shape, MemoryMarshal.Cast<T, float>(values), referenceValues, torch32, noiseRuns)
+                : judge.Judge(name, tower, shape, MemoryMarshal.Cast<T, double>(values), referenceValues, torch32, noiseRuns);
         }
         finally
         {

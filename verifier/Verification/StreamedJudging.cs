@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using ClipTools.Verifier.Fixtures;
+using ClipTools.Verifier.Metrics;
+using ClipTools.Verifier.Runner;
+using static TorchSharp.torch;
+
+namespace ClipTools.Verifier.Verification;
+
+/// <summary>
+/// Judges taps on worker threads while the model computes the next ones: <see cref="Submit"/> copies a tap's values
+/// (the module's tensor is only valid during its hook) and queues its judgement; <see cref="Complete"/> waits for all.
+/// At most <see cref="MaxPending"/> taps wait or are judged at a time, so memory stays bounded. Each judgement is the
+/// same computation whichever thread does it; an error is raised as the sequential judgement would have raised it:
+/// the one of the earliest tap.
+/// </summary>
+internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode mode) : IDisposable
+{
+    /// <summary>Two judge while the model runs: the machine's cores are kept busy without holding many taps.</summary>
+    private static readonly int MaxPending = Math.Clamp(Environment.ProcessorCount, 2, 4);
+
+    private readonly SemaphoreSlim _slots = new(MaxPending, MaxPending);
+    private readonly List<(string Name, Task<TapResult> Judgement)> _pending = [];
+
+    /// <summary>Copies <paramref name="value"/> and judges it against the fixture's <c>tap.NAME</c> in the background.</summary>
+    public void Submit(string name, string tower, Tensor value)
+    {
+        var shape = value.shape;
+        var candidate = Copy(value);
+        _slots.Wait();
+        var judgement = Task.Run(() =>
+        {
+            try
+            {
+                return candidate.Floats is { } floats
+                    ? FixtureComparison.JudgeValues<float>(fixture, judge, mode, name, tower, $"tap.{name}", shape, floats.AsSpan(0, candidate.Length))
+                    : FixtureComparison.JudgeValues<double>(fixture, judge, mode, name, tower, $"tap.{name}", shape, candidate.Doubles.AsSpan(0, candidate.Length));
+            }
+            finally
+            {
+                candidate.Return();
+                _slots.Release();
+            }
+        });
+        _pending.Add((name, judgement));
+    }
+
+    /// <summary>Every submitted tap's result, once all are judged; the earliest tap's error if any failed.</summary>
+    public IReadOnlyDictionary<string, TapResult> Complete()
+    {
+        WaitAll();
+        var results = new Dictionary<string, TapResult>(StringComparer.Ordinal);
+        foreach (var (name, judgement) in _pending)
+        {
+            if (judgement.IsFaulted)
+            {
+                ExceptionDispatchInfo.Throw(judgement.Exception!.InnerException!);
+            }
+            results[name] = judgement.Result;
+        }
+        return results;
+    }
+
+    /// <summary>Waits for the judgements still running (a run that failed leaves none behind it).</summary>
+    public void Dispose()
+    {
+        WaitAll();
+        _slots.Dispose();
+    }
+
+    private void WaitAll()
+    {
+        try
+        {
+            Task.WaitAll(_pending.Select(p => (Task)p.Judgement));
+        }
+        catch (AggregateException)
+        {
+            // Every judgement has ended; Complete reports the earliest failure.
+        }
+    }
+
+    /// <summary>A float32 tensor's values as they are; any other dtype widened to float64 (exactly, as before).</summary>
+    private static PooledValues Copy(Tensor value)
+    {
+        using var scope = NewDisposeScope();
+        var n = checked((int)value.numel());
+        if (value.dtype == ScalarType.Float32)
+        {
+            var floats = ArrayPool<float>.Shared.Rent(n);
+            MemoryMarshal.Cast<byte, float>(value.detach().contiguous().bytes).CopyTo(floats);
+            return new PooledValues(floats, null, n);
+        }
+        var doubles = ArrayPool<double>.Shared.Rent(n);
+        MemoryMarshal.Cast<byte, double>(value.detach().to(ScalarType.Float64).contiguous().bytes).CopyTo(doubles);
+        return new PooledValues(null, doubles, n);
+    }
+
+    private sealed record PooledValues(float[]? Floats, double[]? Doubles, int Length)
+    {
+        public void Return()
+        {
+            if (Floats is not null)
+            {
+                ArrayPool<float>.Shared.Return(Floats);
+            }
+            if (Doubles is not null)
+            {
+                ArrayPool<double>.Shared.Return(Doubles);
+            }
+        }
+    }
+}
