@@ -6,8 +6,9 @@ CONFIG ?= Release
 PYTHON ?= /usr/bin/python3
 DOTNET ?= dotnet
 # Debian packages: PyTorch for the reference side, g++ and patchelf for TorchSharp's loader shim (native/),
-# OpenBLAS so Debian's PyTorch does not fall back to the reference BLAS.
-APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread python3-regex python3-pil python3-torchvision
+# OpenBLAS so Debian's PyTorch does not fall back to the reference BLAS, clang to link the NativeAOT clip-convert
+# (make install, and make test's check of it; .NET 10's NativeAOT brings its own zlib, so no zlib1g-dev).
+APT_PACKAGES := python3-torch python3-numpy patchelf g++ libopenblas0-pthread python3-regex python3-pil python3-torchvision clang
 VERIFY := $(DOTNET) verifier/bin/$(CONFIG)/net10.0/clip-verify.dll
 # libtorch warns on every convolution of a CPU that NNPACK does not support; harmless, and noise in the demo.
 NO_NNPACK_NOISE := 2> >(grep -v 'Could not initialize NNPACK' >&2)
@@ -39,6 +40,7 @@ test: build fixtures-check
 	$(DOTNET) test ClipTools.sln -c $(CONFIG) --no-build -nologo
 	$(DOTNET) fuzz/bin/$(CONFIG)/net10.0/clip-fuzz.dll $(FUZZ_SMOKE_SECONDS) 1
 	sh packaging/check_packages.sh "$(DOTNET)" "$(PYTHON)"
+	sh packaging/check_aot.sh "$(DOTNET)" "$(CONFIG)"
 
 demo: build
 	@mkdir -p out/demo
