@@ -1,26 +1,35 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace ClipTools.Converter.Writers;
 
 /// <summary>
-/// The output side of a conversion: the writer fills 1 MiB blocks (directly, through <see cref="IBufferWriter{T}"/>,
-/// or by <see cref="Write(ReadOnlySpan{byte})"/>); each full block is written to the sink on the writer's own thread
-/// and then handed to a second thread that computes the SHA-256 of the whole file from those same blocks. So the hash
-/// costs no extra pass, and the two threads share the work about evenly (SHA-256 alone is about as much CPU as
-/// reading, converting and writing together). At most <see cref="Depth"/> blocks wait for the hash, so memory stays
-/// bounded; hashed blocks come back to the writer for reuse, so a conversion of any size allocates a few blocks, once.
+/// The output side of a conversion, on two threads: the writer fills 1 MiB blocks (directly, through
+/// <see cref="IBufferWriter{T}"/>, or by <see cref="Write(ReadOnlySpan{byte})"/>), and a second thread computes the
+/// SHA-256 of the whole file from those same blocks, so the hash costs no extra pass. Each full block is written to
+/// the file (a positioned write at its own offset) by whichever thread has time for it: the writer's when the hash
+/// lags behind (SHA-256 alone is about as much CPU as reading, converting and writing a dtype-widened model), the hash
+/// thread's when it is waiting for blocks (a conversion that transposes is slower to produce them). At most
+/// <see cref="Depth"/> blocks wait, so memory stays bounded; hashed blocks come back to the writer for reuse, so a
+/// conversion of any size allocates a few blocks, once.
 /// </summary>
 public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 {
     public const int BlockBytes = 1 << 20;
     private const int Depth = 6;
 
-    private readonly Stream sink;
+    // The hash thread takes a block's write too when no more than this many blocks wait for it.
+    private const int HashThreadWritesUpTo = 1;
+
+    private readonly SafeFileHandle file;
     private readonly Action<long>? written;
-    private readonly BlockingCollection<(byte[] Block, int Length)> queue = new(Depth);
+    private readonly BlockingCollection<Pending> queue = new(Depth);
     private readonly ConcurrentQueue<byte[]> free = new();
+
+    // Where each block still to be written by the hash thread starts, oldest first.
+    private readonly ConcurrentQueue<long> unwritten = new();
     private readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Thread hasher;
     private byte[] current = NewBlock();
@@ -30,11 +39,11 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
     private volatile Exception? failure;
     private bool completed;
 
-    /// <param name="sink">Where the blocks go, in order, on the writer's thread.</param>
-    /// <param name="written">Told the total bytes the sink has taken after each block (<see cref="DiskWriteback"/>).</param>
-    public HashingPipeline(Stream sink, Action<long>? written = null)
+    /// <param name="file">The file the blocks go to, from its start (opened for writing, empty).</param>
+    /// <param name="written">Told, from the writer's thread, how many bytes from the file's start are written (<see cref="DiskWriteback"/>).</param>
+    public HashingPipeline(SafeFileHandle file, Action<long>? written = null)
     {
-        this.sink = sink;
+        this.file = file;
         this.written = written;
         hasher = new Thread(Hash) { IsBackground = true, Name = "output hash" };
         hasher.Start();
@@ -47,10 +56,7 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
         completed = true;
         queue.CompleteAdding();
         hasher.Join();
-        if (failure is not null)
-        {
-            throw new IOException($"hashing the output failed: {failure.Message}", failure);
-        }
+        ThrowIfFailed();
         return (length, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
 
@@ -135,36 +141,66 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
 
     private void Send()
     {
+        ThrowIfFailed();
         if (used == 0)
         {
             return;
         }
+        var here = queue.Count > HashThreadWritesUpTo;
+        if (here)
+        {
+            Write(current, used, sent);
+        }
+        else
+        {
+            unwritten.Enqueue(sent);
+        }
+        queue.Add(new Pending(current, used, sent, Written: here));
+        sent += used;
+        written?.Invoke(unwritten.TryPeek(out var oldest) ? oldest : sent);
+        current = free.TryDequeue(out var block) ? block : NewBlock();
+        used = 0;
+    }
+
+    private void Write(byte[] block, int n, long offset)
+    {
         try
         {
-            sink.Write(current, 0, used);
+            RandomAccess.Write(file, block.AsSpan(0, n), offset);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"writing the output failed: {e.Message}", e);
         }
-        sent += used;
-        written?.Invoke(sent);
-        queue.Add((current, used));
-        current = free.TryDequeue(out var block) ? block : NewBlock();
-        used = 0;
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (failure is IOException io)
+        {
+            throw new IOException(io.Message, io);
+        }
+        if (failure is not null)
+        {
+            throw new IOException($"hashing the output failed: {failure.Message}", failure);
+        }
     }
 
     private static byte[] NewBlock() => GC.AllocateUninitializedArray<byte>(BlockBytes);
 
     private void Hash()
     {
-        foreach (var (block, n) in queue.GetConsumingEnumerable())
+        foreach (var pending in queue.GetConsumingEnumerable())
         {
             try
             {
                 if (failure is null)
                 {
-                    sha.AppendData(block, 0, n);
+                    if (!pending.Written)
+                    {
+                        Write(pending.Block, pending.Length, pending.Offset);
+                    }
+                    sha.AppendData(pending.Block, 0, pending.Length);
                 }
             }
             catch (Exception e)
@@ -173,8 +209,15 @@ public sealed class HashingPipeline : Stream, IBufferWriter<byte>
             }
             finally
             {
-                free.Enqueue(block);
+                if (!pending.Written)
+                {
+                    unwritten.TryDequeue(out _);
+                }
+                free.Enqueue(pending.Block);
             }
         }
     }
+
+    /// <summary>A full block on its way to the hash thread, and whether the writer already wrote it.</summary>
+    private readonly record struct Pending(byte[] Block, int Length, long Offset, bool Written);
 }

@@ -26,12 +26,13 @@ public static class OutputFile
         IReadOnlyList<WrittenTensor> written;
         long length;
         string sha256;
-        // Unbuffered: the pipeline hands the file whole 1 MiB blocks, hashed beside it (HashingPipeline), and the disk
-        // starts writing them meanwhile (DiskWriteback). Shared with the temporary's lock holder (see TemporaryOutput).
+        // The pipeline writes whole 1 MiB blocks at their offsets and hashes them on the way (HashingPipeline), and the
+        // disk starts writing them meanwhile (DiskWriteback). Unbuffered; shared with the temporary's lock holder (see
+        // TemporaryOutput); the stream itself only fsyncs.
         using (var stream = new FileStream(temporary.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 0))
         {
             var writeback = new DiskWriteback(stream.SafeFileHandle);
-            using (var pipeline = new HashingPipeline(stream, writeback.Written))
+            using (var pipeline = new HashingPipeline(stream.SafeFileHandle, writeback.Written))
             {
                 written = writer.Write(pipeline, tensors);
                 (length, sha256) = pipeline.Complete();
