@@ -64,6 +64,7 @@ demo: build
 # Regenerates every committed fixture with real PyTorch (bit-identical to what is committed).
 fixtures: deps
 	$(PYTHON) fixtures/make_fixtures.py
+	$(PYTHON) fixtures/compact/make_compact_fixtures.py
 	$(PYTHON) fixtures/formats/make_format_fixtures.py
 	$(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	$(PYTHON) fixtures/verifier/make_metric_fixtures.py
@@ -82,6 +83,7 @@ fixtures: deps
 # shows do fail on a changed weight, input or activation).
 fixtures-check: deps
 	$(PYTHON) fixtures/make_fixtures.py --check
+	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/compact/make_compact_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/formats/make_format_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/layouts/make_layout_fixtures.py
 	sh fixtures/check_regeneration.sh $(PYTHON) fixtures/hostile/make_hostile.py

@@ -46,6 +46,7 @@ internal static class CompareCommand
                 modelPath is null ? 2 : 3);
             progress.Step($"reading {Path.GetFileName(fixturePath)}");
             using var reference = Fixture.Open(fixturePath);
+            rule = JudgementOptions.ForFixture(rule, reference);
             using var clip = modelPath is null ? null : LoadModel(modelPath, loading.Options(parse), reference, progress);
             progress.Step($"reading and judging {Path.GetFileName(candidatePath)}");
             using var dump = TensorFile.Open(candidatePath);

@@ -56,6 +56,15 @@ internal sealed class JudgementOptions(CliConvention cli)
     }
 
     /// <summary>
+    /// The rule as it applies to <paramref name="fixture"/>: on a reference stored rounded to float32 the noise rule's
+    /// floor gains the rounding's <see cref="Fixture.ReferenceRoundingUlps"/> (docs/fixture-format.md#storage).
+    /// </summary>
+    public static JudgementRule ForFixture(JudgementRule rule, Fixture fixture) =>
+        rule is Torch32RatioRule ratio && fixture.ReferenceRoundingUlps > 0
+            ? ratio with { FloorUlps = ratio.FloorUlps + fixture.ReferenceRoundingUlps }
+            : rule;
+
+    /// <summary>
     /// The user's tap selection (--taps, --taps-file), or null to check every tap (the default). A glob that matches
     /// no tap or output of the fixture is a usage error: a typo must not silently check nothing.
     /// </summary>

@@ -47,6 +47,7 @@ internal static class VerifyCommand
             using var progress = VerifyProgress.For(stderr, judgement.Mode(parse) is OutputMode.Summary or OutputMode.Verbose, 2 + modes.Length);
             progress.Step($"reading {Path.GetFileName(fixturePath)}");
             using var reference = Fixture.Open(fixturePath);
+            rule = JudgementOptions.ForFixture(rule, reference);
             var selection = judgement.Selection(parse, reference);
             progress.Step($"loading {Path.GetFileName(modelPath)}");
             using var clip = ClipModel.Load(modelPath, loadOptions);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using ClipTools.Checkpoints.Formats;
 using ClipTools.Checkpoints.Families;
@@ -11,7 +13,9 @@ public sealed record FixtureTap(string Name, string Tower, long[] Shape);
 
 /// <summary>
 /// A reference fixture (docs/fixture-format.md): inputs, float64 reference activations at every tap and the
-/// outputs, plus PyTorch's own float32 run of the same. Holds the file open until disposed.
+/// outputs, plus PyTorch's own float32 run of the same. A safetensors file, or a numpy <c>.npz</c> (deflated) with the
+/// manifest in its <c>__manifest__</c> entry; the reference may be stored rounded to float32 (<see cref="ReferenceRoundingUlps"/>).
+/// Holds the file open until disposed.
 /// </summary>
 public sealed class Fixture : IDisposable
 {
@@ -19,12 +23,13 @@ public sealed class Fixture : IDisposable
     private readonly TensorSet _file;
     private readonly Dictionary<string, TensorEntry> _entries;
 
-    private Fixture(string path, TensorSet file, Manifest manifest, IModelConfig config, RawInputs? raw)
+    private Fixture(string path, TensorSet file, Manifest manifest, IModelConfig config, RawInputs? raw, bool roundedReference)
     {
         Raw = raw;
         _path = path;
         _file = file;
-        _entries = file.Tensors.ToDictionary(t => t.Name);
+        _entries = file.Tensors.Where(t => t.Name != ManifestEntry).ToDictionary(t => t.Name);
+        ReferenceRoundingUlps = roundedReference ? 0.5 : 0;
         Config = config;
         Taps = manifest.Taps.Select(t => new FixtureTap(t.Name, t.Tower, t.Shape)).ToList();
         Outputs = manifest.Outputs;
@@ -37,6 +42,21 @@ public sealed class Fixture : IDisposable
 
     /// <summary>The fixture format versions this reader understands (docs/fixture-format.md).</summary>
     public const int LatestVersion = 2;
+
+    /// <summary>The <c>.npz</c> entry holding the manifest (UTF-8 JSON as a uint8 vector).</summary>
+    public const string ManifestEntry = "__manifest__";
+
+    /// <summary>Largest manifest read, as the safetensors reader's header limit (docs/security.md).</summary>
+    public const int MaxManifestBytes = 100_000_000;
+
+    /// <summary>
+    /// How far, in float32 ulps of each element, the stored reference may be from the float64 reference: 0 when it is
+    /// stored in float64, 0.5 when rounded to float32 (a float32-only fixture, docs/fixture-format.md#storage). The
+    /// noise rule adds it to its floor: |rounded - reference| &lt;= 2^-24 |reference| per element, so the RMS of the
+    /// rounding is at most 0.5 x 2^-23 x the reference RMS, and by the triangle inequality a candidate's RMS error
+    /// against the stored reference exceeds its error against the float64 one by no more.
+    /// </summary>
+    public double ReferenceRoundingUlps { get; }
 
     private readonly Dictionary<string, double[]> _noise;
     private readonly Dictionary<string, double[]> _isolatedNoise;
@@ -89,6 +109,9 @@ public sealed class Fixture : IDisposable
         .. HasIsolatedBaseline
             ? Array.Empty<string>()
             : ["no isolated baseline (fp32iso.*): isolated mode is judged against PyTorch's chained float32 error, which is larger (regenerate with dump_reference.py)"],
+        .. ReferenceRoundingUlps > 0
+            ? [$"float64 reference: stored rounded to float32, so the noise rule's floor gains {ReferenceRoundingUlps:G} ulp and tolerances meet a reference off by up to 2^-24 relative (regenerate without --reference-dtype float32)"]
+            : Array.Empty<string>(),
     ];
 
     public static Fixture Open(string path)
@@ -122,7 +145,9 @@ public sealed class Fixture : IDisposable
 
     /// <summary>
     /// Any float tensor widened to float64 into <paramref name="destination"/> (exactly its element count), read
-    /// straight from the file: float64 into the destination's own bytes, float32 through a pooled buffer.
+    /// straight from the file: float64 into the destination's own bytes; float32 in cache-sized chunks widened into
+    /// it, or, where the container produces whole tensors only (a deflated <c>.npz</c> entry), into the destination's
+    /// upper half and widened in place. No buffer the size of the tensor is allocated.
     /// </summary>
     public void ReadDoubles(string tensor, Span<double> destination)
     {
@@ -131,29 +156,50 @@ public sealed class Fixture : IDisposable
         {
             throw new ArgumentException($"'{tensor}' has {entry.ElementCount} elements, the destination {destination.Length}");
         }
-        switch (entry.DType)
+        try
         {
-            case DType.Float64:
-                entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
-                break;
-            case DType.Float32:
-                var floats = System.Buffers.ArrayPool<float>.Shared.Rent(destination.Length);
-                try
-                {
-                    var narrow = floats.AsSpan(0, destination.Length);
-                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(narrow));
-                    for (var i = 0; i < narrow.Length; i++)
-                    {
-                        destination[i] = narrow[i];
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<float>.Shared.Return(floats);
-                }
-                break;
-            default:
-                throw new FixtureFormatException(_path, $"'{tensor}' is {entry.DType.Name()}, not a float tensor");
+            switch (entry.DType)
+            {
+                case DType.Float64:
+                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
+                    break;
+                case DType.Float32 when entry.Bytes.HasRanges:
+                    ReadFloat32Chunks(entry.Bytes, destination);
+                    break;
+                case DType.Float32:
+                    var upperHalf = MemoryMarshal.Cast<double, float>(destination)[destination.Length..];
+                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(upperHalf));
+                    FloatWidening.Widen(upperHalf, destination);
+                    break;
+                default:
+                    throw new FixtureFormatException(_path, $"'{tensor}' is {entry.DType.Name()}, not a float tensor");
+            }
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw FixtureFormatException.From(_path, e);
+        }
+    }
+
+    // 16 K floats (64 KiB): the chunk read stays in cache while it is widened.
+    private const int ChunkElements = 16 * 1024;
+
+    private static void ReadFloat32Chunks(TensorBytes bytes, Span<double> destination)
+    {
+        var chunk = ArrayPool<float>.Shared.Rent(Math.Min(ChunkElements, destination.Length));
+        try
+        {
+            for (var at = 0; at < destination.Length; at += ChunkElements)
+            {
+                var n = Math.Min(ChunkElements, destination.Length - at);
+                var floats = chunk.AsSpan(0, n);
+                bytes.CopyRange((long)at * sizeof(float), MemoryMarshal.AsBytes(floats));
+                FloatWidening.Widen(floats, destination.Slice(at, n));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(chunk);
         }
     }
 
@@ -172,14 +218,13 @@ public sealed class Fixture : IDisposable
 
     private static Fixture Validate(string path, TensorSet file)
     {
-        if (file.Format != CheckpointFormat.Safetensors)
+        var text = file.Format switch
         {
-            throw new FixtureFormatException(path, $"is {file.Description}, not a safetensors fixture");
-        }
-        if (!file.Metadata.TryGetValue("manifest", out var text))
-        {
-            throw new FixtureFormatException(path, "no 'manifest' in the safetensors metadata: not a CLIP fixture");
-        }
+            CheckpointFormat.Safetensors => file.Metadata.GetValueOrDefault("manifest")
+                ?? throw new FixtureFormatException(path, "no 'manifest' in the safetensors metadata: not a CLIP fixture"),
+            CheckpointFormat.Npz => NpzManifest(path, file),
+            _ => throw new FixtureFormatException(path, $"is {file.Description}, not a safetensors or .npz fixture"),
+        };
         Manifest manifest;
         try
         {
@@ -224,8 +269,86 @@ public sealed class Fixture : IDisposable
         {
             throw new FixtureFormatException(path, $"manifest 'model': {e.Message}");
         }
-        var raw = manifest.RawInputs is { } rawManifest ? RawInputs.Read(path, file, rawManifest, config) : null;
-        return new Fixture(path, file, manifest, config, raw);
+        var rounded = RoundedReference(path, file, manifest);
+        RawInputs? raw;
+        try
+        {
+            raw = manifest.RawInputs is { } rawManifest ? RawInputs.Read(path, file, rawManifest, config) : null;
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw FixtureFormatException.From(path, e);
+        }
+        return new Fixture(path, file, manifest, config, raw, rounded);
+    }
+
+    /// <summary>The manifest of a <c>.npz</c> fixture: its <c>__manifest__</c> entry, UTF-8 JSON as a uint8 vector.</summary>
+    private static string NpzManifest(string path, TensorSet file)
+    {
+        var entry = file.Tensors.FirstOrDefault(t => t.Name == ManifestEntry)
+            ?? throw new FixtureFormatException(path, $"no '{ManifestEntry}' entry in the .npz: not a CLIP fixture");
+        if (entry.DType != DType.UInt8 || entry.Shape.Count != 1)
+        {
+            throw new FixtureFormatException(path, $"'{ManifestEntry}' is {entry.DType.Name()} {entry.ShapeText}, not a uint8 vector of UTF-8 JSON");
+        }
+        if (entry.ByteCount > MaxManifestBytes)
+        {
+            throw new FixtureFormatException(path, $"'{ManifestEntry}' declares {entry.ByteCount} bytes, more than the {MaxManifestBytes} a manifest may have", FormatErrorKind.LimitExceeded);
+        }
+        try
+        {
+            return StrictUtf8.GetString(entry.ReadBytes());
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw FixtureFormatException.From(path, e);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new FixtureFormatException(path, $"'{ManifestEntry}' is not well-formed UTF-8");
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Whether the reference (<c>tap.*</c>, <c>output.*</c>) is stored rounded to float32. Each reference tensor is
+    /// float64 or float32, all alike, and the manifest's <c>storage</c>, where present, must say the same (and name the
+    /// container the file is): a fixture never claims more precision than it holds.
+    /// </summary>
+    private static bool RoundedReference(string path, TensorSet file, Manifest manifest)
+    {
+        var dtypes = file.Tensors.ToDictionary(t => t.Name, t => t.DType);
+        var reference = manifest.Taps.Select(t => $"tap.{t.Name}").Concat(manifest.Outputs.Select(o => $"output.{o}")).Where(dtypes.ContainsKey).ToList();
+        if (reference.FirstOrDefault(n => dtypes[n] is not (DType.Float64 or DType.Float32)) is { } odd)
+        {
+            throw new FixtureFormatException(path, $"'{odd}' is {dtypes[odd].Name()}: a reference tensor is float64 or float32");
+        }
+        var rounded = reference.FirstOrDefault(n => dtypes[n] == DType.Float32);
+        var full = reference.FirstOrDefault(n => dtypes[n] == DType.Float64);
+        if (rounded is not null && full is not null)
+        {
+            throw new FixtureFormatException(path, $"reference tensors of two dtypes: '{full}' is float64, '{rounded}' float32");
+        }
+        if (manifest.Storage is { } storage)
+        {
+            var claimed = storage.ReferenceDtype switch
+            {
+                "float64" => false,
+                "float32" => true,
+                _ => throw new FixtureFormatException(path, $"manifest storage.reference_dtype '{storage.ReferenceDtype}' is not float64 or float32"),
+            };
+            if (claimed != (rounded is not null) && reference.Count > 0)
+            {
+                throw new FixtureFormatException(path, $"manifest storage.reference_dtype is {storage.ReferenceDtype} but '{rounded ?? full}' is {dtypes[(rounded ?? full)!].Name()}");
+            }
+            var container = file.Format == CheckpointFormat.Npz ? "npz" : "safetensors";
+            if (storage.Container is { } named && named != container)
+            {
+                throw new FixtureFormatException(path, $"manifest storage.container is '{named}' but the file is {container}");
+            }
+        }
+        return rounded is not null;
     }
 
     private TensorEntry Entry(string tensor) =>
@@ -233,8 +356,17 @@ public sealed class Fixture : IDisposable
             ? entry
             : throw new FixtureFormatException(_path, $"no tensor '{tensor}'");
 
-    private static T[] Cast<T>(TensorEntry entry) where T : unmanaged =>
-        MemoryMarshal.Cast<byte, T>(entry.ReadBytes()).ToArray();
+    private T[] Cast<T>(TensorEntry entry) where T : unmanaged
+    {
+        try
+        {
+            return MemoryMarshal.Cast<byte, T>(entry.ReadBytes()).ToArray();
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw FixtureFormatException.From(_path, e);
+        }
+    }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -249,7 +381,11 @@ public sealed class Fixture : IDisposable
         List<ManifestTap> Taps,
         List<string> Outputs,
         ManifestNoise? Noise = null,
-        ManifestRawInputs? RawInputs = null);
+        ManifestRawInputs? RawInputs = null,
+        ManifestStorage? Storage = null);
+
+    /// <summary>The manifest's <c>storage</c> (absent: a float64 reference in safetensors).</summary>
+    private sealed record ManifestStorage(string? ReferenceDtype, string? Container = null, string? Compression = null);
 
     private sealed record ManifestNoise(int Runs, Dictionary<string, double[]> RmsError, Dictionary<string, double[]>? IsolatedRmsError = null);
 

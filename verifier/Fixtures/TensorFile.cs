@@ -13,7 +13,7 @@ public static class TensorFile
         }
         catch (CheckpointFormatException e)
         {
-            throw new FixtureFormatException(path, e.ToOneLine());
+            throw FixtureFormatException.From(path, e);
         }
     }
 }
