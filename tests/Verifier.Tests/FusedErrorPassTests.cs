@@ -39,7 +39,7 @@ public sealed class FusedErrorPassTests
 
         // A NaN in the candidate ends the vector loop early: the float32 error must still be summed as its own pass would.
         candidate[n / 2] = float.NaN;
-        var pass = ErrorPass.Run<float>(candidate, reference, torch32, 0, new double[n]);
+        var pass = ErrorPass.Run<float, double>(candidate, reference, torch32, 0, new double[n]);
         Assert.Equal(ErrorPass.SquaredError(torch32, reference).SumSquaredError, pass.Torch32SquaredError);
         Assert.Equal(LaneNeumaier(Enumerable.Range(0, n).Select(i => Square(torch32[i] - reference[i]))), pass.Torch32SquaredError);
         Assert.Equal(n / 2, pass.FirstNonFiniteCandidate);

@@ -51,17 +51,17 @@ internal ref struct ErrorPass
 
     /// <summary>The pass over the candidate and reference alone, every |c - r| written to <paramref name="errors"/>.</summary>
     public static ErrorPass Run(ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, Span<double> errors) =>
-        Run(candidate, reference, default, 0, errors);
+        Run(candidate, reference, ReadOnlySpan<double>.Empty, 0, errors);
 
-    /// <param name="torch32">PyTorch's float32 result widened (the same length as the reference), or empty</param>
+    /// <param name="torch32">PyTorch's float32 result, as float32 or widened (the same length as the reference), or empty</param>
     /// <param name="threshold">|c - r| at or above it go to <paramref name="tail"/> (0: all of them, in order)</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static ErrorPass Run<T>(ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
-        double threshold, Span<double> tail) where T : unmanaged
+    public static ErrorPass Run<T, TTorch>(ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<TTorch> torch32,
+        double threshold, Span<double> tail) where T : unmanaged where TTorch : unmanaged
     {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) || typeof(TTorch) != typeof(float) && typeof(TTorch) != typeof(double))
         {
-            throw new NotSupportedException($"candidate values of {typeof(T).Name}");
+            throw new NotSupportedException($"values of {typeof(T).Name} and {typeof(TTorch).Name}");
         }
         var n = candidate.Length;
         var withTorch32 = !torch32.IsEmpty;
@@ -137,7 +137,7 @@ internal ref struct ErrorPass
                 maxRel = Vector256.Max(maxRel, abs / Vector256.Max(Vector256.Abs(r), floor));
                 if (withTorch32)
                 {
-                    var t = Vector256.LoadUnsafe(ref t0, (nuint)i);
+                    var t = Load(ref t0, i);
                     var e = t - r;
                     torchFinite &= Vector256.LessThanOrEqual(Vector256.Abs(t), finiteLimit);
                     torchSum.Add(e * e);
@@ -222,7 +222,7 @@ internal ref struct ErrorPass
     }
 
     /// <summary>sum (a - b)^2, compensated per lane, and whether every a is finite, in one pass.</summary>
-    public static (double SumSquaredError, bool AllFinite) SquaredError(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    public static (double SumSquaredError, bool AllFinite) SquaredError<TA>(ReadOnlySpan<TA> a, ReadOnlySpan<double> b) where TA : unmanaged
     {
         var sum = new Compensated4();
         var finite = Vector256<double>.AllBitsSet;
@@ -235,9 +235,10 @@ internal ref struct ErrorPass
     /// remainder: the blocks the fused loop stopped short of are added exactly as a pass of their own would add them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Torch32Remainder(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int from,
-        ref Compensated4 sum, ref Vector256<double> finite, out bool tailFinite)
+    private static double Torch32Remainder<TA>(ReadOnlySpan<TA> a, ReadOnlySpan<double> b, int from,
+        ref Compensated4 sum, ref Vector256<double> finite, out bool tailFinite) where TA : unmanaged
     {
+        ref var a0 = ref MemoryMarshal.GetReference(a);
         var n = a.Length;
         var i = from;
         var finiteLimit = Vector256.Create(double.MaxValue);
@@ -246,7 +247,7 @@ internal ref struct ErrorPass
         {
             for (; i <= n - 4; i += 4)
             {
-                var x = Vector256.Create(a.Slice(i, 4));
+                var x = Load(ref a0, i);
                 var d = x - Vector256.Create(b.Slice(i, 4));
                 finite &= Vector256.LessThanOrEqual(Vector256.Abs(x), finiteLimit);
                 sum.Add(d * d);
@@ -255,8 +256,9 @@ internal ref struct ErrorPass
         var tail = new CompensatedSum();
         for (; i < n; i++)
         {
-            tailFinite &= double.IsFinite(a[i]);
-            var d = a[i] - b[i];
+            var x = Element(ref a0, i);
+            tailFinite &= double.IsFinite(x);
+            var d = x - b[i];
             tail.Add(d * d);
         }
         return sum.Total(tail);

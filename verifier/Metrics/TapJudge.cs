@@ -20,21 +20,23 @@ public sealed class TapJudge(JudgementRule rule)
     public TapResult Judge(string name, string tower, IReadOnlyList<long> shape,
         ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
         IReadOnlyList<double>? noiseRuns = null) =>
-        JudgeAny(name, tower, shape, candidate, reference, torch32, noiseRuns);
+        Judge<double, double>(name, tower, shape, candidate, reference, torch32, noiseRuns);
 
     /// <summary>The same judgement of a float32 candidate (each value widened exactly to float64).</summary>
     /// <inheritdoc cref="Judge(string, string, IReadOnlyList{long}, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, IReadOnlyList{double}?)"/>
     public TapResult Judge(string name, string tower, IReadOnlyList<long> shape,
         ReadOnlySpan<float> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
         IReadOnlyList<double>? noiseRuns = null) =>
-        JudgeAny(name, tower, shape, candidate, reference, torch32, noiseRuns);
+        Judge<float, double>(name, tower, shape, candidate, reference, torch32, noiseRuns);
 
-    private TapResult JudgeAny<T>(string name, string tower, IReadOnlyList<long> shape,
-        ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<double> torch32,
-        IReadOnlyList<double>? noiseRuns) where T : unmanaged
+    /// <summary>The same judgement of a float32 or float64 candidate against PyTorch's float32 result as float32 or
+    /// widened (each value widened exactly to float64 where it is used).</summary>
+    internal TapResult Judge<T, TTorch>(string name, string tower, IReadOnlyList<long> shape,
+        ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, ReadOnlySpan<TTorch> torch32,
+        IReadOnlyList<double>? noiseRuns) where T : unmanaged where TTorch : unmanaged
     {
         // PyTorch's float32 error is summed in the candidate's pass (a wrong length is judged as non-finite below).
-        var fused = torch32.Length == reference.Length && torch32.Length > 0 ? torch32 : default;
+        var fused = torch32.Length == reference.Length && torch32.Length > 0 ? torch32 : ReadOnlySpan<TTorch>.Empty;
         var metrics = TapMetrics.Compute(candidate, reference, shape, fused, out var torch32Error);
         var (torch32Squares, torch32Finite) = fused.IsEmpty
             ? torch32.Length == reference.Length ? ErrorPass.SquaredError(torch32, reference) : (0, false)

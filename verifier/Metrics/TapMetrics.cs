@@ -35,15 +35,15 @@ public sealed record TapMetrics(
     /// holds NaN/Inf (a broken fixture, not a failing candidate).
     /// </exception>
     public static TapMetrics Compute(ReadOnlySpan<double> candidate, ReadOnlySpan<double> reference, IReadOnlyList<long> shape) =>
-        Compute(candidate, reference, shape, default, out _);
+        Compute(candidate, reference, shape, ReadOnlySpan<double>.Empty, out _);
 
     /// <summary>
     /// The metrics of a float32 or float64 candidate (float32 values widened exactly, as if widened beforehand), and
     /// in the same pass sum (t - r)^2 over PyTorch's float32 result <paramref name="torch32"/> (when not empty).
     /// </summary>
     /// <param name="torch32Error">sum (t - r)^2 and whether every t is finite (0 and true without torch32)</param>
-    internal static TapMetrics Compute<T>(ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, IReadOnlyList<long> shape,
-        ReadOnlySpan<double> torch32, out (double SquaredError, bool Finite) torch32Error) where T : unmanaged
+    internal static TapMetrics Compute<T, TTorch>(ReadOnlySpan<T> candidate, ReadOnlySpan<double> reference, IReadOnlyList<long> shape,
+        ReadOnlySpan<TTorch> torch32, out (double SquaredError, bool Finite) torch32Error) where T : unmanaged where TTorch : unmanaged
     {
         var count = shape.Aggregate(1L, (a, b) => a * b);
         if (candidate.Length != count || reference.Length != count)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using ClipTools.Checkpoints.Formats;
 using ClipTools.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -63,7 +64,8 @@ public static class FixtureComparison
         RunResult run;
         IReadOnlyDictionary<string, TapResult> judged;
         // Taps are judged on worker threads while the model computes on; the first of each name counts.
-        using (var judging = new StreamedJudging(fixture, judge, mode))
+        using var mapped = MappedFixture.TryOpen(fixture);
+        using (var judging = new StreamedJudging(fixture, judge, mode, mapped))
         {
             run = ModelRun.Run(model, fixture, mode, own: own, onTap: (name, value) =>
             {
@@ -81,6 +83,23 @@ public static class FixtureComparison
             name => run.Outputs.GetValueOrDefault(name));
         var results = Compare(fixture, streamed, mode, judge, fixture.Outputs.Where(run.Outputs.ContainsKey), selection, judged);
         return (results, streamed);
+    }
+
+    /// <summary>The judgement against the reference and PyTorch's float32 result as the file holds them (float64, and
+    /// float32 or float64), or null when either has no view.</summary>
+    private static TapResult? JudgeMapped<T>(MappedFixture mapped, TapJudge judge, string name, string tower, long[] shape,
+        ReadOnlySpan<T> values, string reference, string float32, IReadOnlyList<double>? noiseRuns) where T : unmanaged
+    {
+        using var referenceView = mapped.View(reference);
+        using var float32View = referenceView?.DType == DType.Float64 ? mapped.View(float32) : null;
+        if (referenceView is null || float32View is null)
+        {
+            return null;
+        }
+        var referenceValues = MemoryMarshal.Cast<byte, double>(referenceView.Bytes);
+        return float32View.DType == DType.Float32
+            ? judge.Judge(name, tower, shape, values, referenceValues, MemoryMarshal.Cast<byte, float>(float32View.Bytes), noiseRuns)
+            : judge.Judge(name, tower, shape, values, referenceValues, MemoryMarshal.Cast<byte, double>(float32View.Bytes), noiseRuns);
     }
 
     /// <summary>One tap of a fresh run of the model (the same inputs and mode give the same values).</summary>
@@ -112,8 +131,9 @@ public static class FixtureComparison
 
     /// <summary>Judges <paramref name="values"/> (float32 or float64); the reference and PyTorch's float32 result are
     /// read into pooled buffers. Safe to call from several threads at once.</summary>
+    /// <param name="mapped">the fixture's tensors seen in place, where it has them (else they are read into buffers)</param>
     internal static TapResult JudgeValues<T>(Fixture fixture, TapJudge judge, RunMode mode, string name, string tower, string reference,
-        IReadOnlyList<long> candidateShape, ReadOnlySpan<T> values) where T : unmanaged
+        IReadOnlyList<long> candidateShape, ReadOnlySpan<T> values, MappedFixture? mapped = null) where T : unmanaged
     {
         var shape = fixture.Shape(reference);
         if (!candidateShape.SequenceEqual(shape))
@@ -125,6 +145,10 @@ public static class FixtureComparison
         if (fixture.ElementCount(float32) != n)
         {
             throw new FixtureFormatException(fixture.Path, $"'{float32}' has {fixture.ElementCount(float32)} elements, '{reference}' {n}");
+        }
+        if (mapped is not null && JudgeMapped(mapped, judge, name, tower, shape, values, reference, float32, noiseRuns) is { } fromMap)
+        {
+            return fromMap;
         }
         var buffer = ArrayPool<double>.Shared.Rent(2 * n);
         try

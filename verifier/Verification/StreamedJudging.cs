@@ -15,7 +15,7 @@ namespace ClipTools.Verifier.Verification;
 /// same computation whichever thread does it; an error is raised as the sequential judgement would have raised it:
 /// the one of the earliest tap.
 /// </summary>
-internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode mode) : IDisposable
+internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode mode, MappedFixture? mapped) : IDisposable
 {
     /// <summary>Two judge while the model runs: the machine's cores are kept busy without holding many taps.</summary>
     private static readonly int MaxPending = Math.Clamp(Environment.ProcessorCount, 2, 4);
@@ -34,8 +34,8 @@ internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode m
             try
             {
                 return candidate.Floats is { } floats
-                    ? FixtureComparison.JudgeValues<float>(fixture, judge, mode, name, tower, $"tap.{name}", shape, floats.AsSpan(0, candidate.Length))
-                    : FixtureComparison.JudgeValues<double>(fixture, judge, mode, name, tower, $"tap.{name}", shape, candidate.Doubles.AsSpan(0, candidate.Length));
+                    ? FixtureComparison.JudgeValues<float>(fixture, judge, mode, name, tower, $"tap.{name}", shape, floats.AsSpan(0, candidate.Length), mapped)
+                    : FixtureComparison.JudgeValues<double>(fixture, judge, mode, name, tower, $"tap.{name}", shape, candidate.Doubles.AsSpan(0, candidate.Length), mapped);
             }
             finally
             {
