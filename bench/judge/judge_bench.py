@@ -2,6 +2,7 @@
 """`make judge-bench`: does clip-verify's judgement hold on models it has never seen? (issue 12; not a unit test)
 
     judge_bench.py [--models N] [--seed S] [--jobs J] [--fault-models K] [--quick] [--reuse] [--no-docs]
+                   [--reference-dtype float32]
 
 1. Specificity. N random official-layout CLIPs per architecture (ModifiedResNet and ViT; default 20 each), with
    configs drawn from --seed (widths, block counts, heads, patch sizes, resolutions, context lengths, vocabularies,
@@ -23,6 +24,11 @@ Runs J models at a time (default 2), each on one PyTorch thread. --quick is --mo
 archive, fixture and .dat stay in out/judge-bench/models/ID; --reuse takes them from there when a previous run made
 the same model (same spec), so a rerun after a verifier change only converts nothing and re-judges (the files depend
 only on the spec and the PyTorch build).
+
+--reference-dtype float32 judges against float32-only fixtures (docs/fixture-format.md#storage): each model's
+fixture stored again with its reference rounded to float32 (reference/fixture_file.py's repack, the same file
+dump_reference.py --reference-dtype float32 writes), verify and every fault candidate judged against that; results go
+to out/judge-bench/results.float32.json and docs/ is left alone.
 """
 from __future__ import annotations
 
@@ -138,7 +144,8 @@ def _diagnosis(mode: Dict[str, object]) -> Optional[str]:
     return diagnosis.get("cause") if isinstance(diagnosis, dict) else None
 
 
-def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: bool, reuse: bool) -> Dict[str, object]:
+def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: bool, reuse: bool,
+              reference_dtype: str = "float64") -> Dict[str, object]:
     """Make, dump, convert and verify one model; then judge its fault candidates. Never raises: an error is a
     result of its own (``error``), reported apart from the verdicts."""
     sys.path.insert(0, FIXTURES)
@@ -146,6 +153,7 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
     import torch
     from dump_reference import dump
     from reference.clip_reference import ClipConfig, build_model
+    from reference.fixture_file import repack
     from reference.faults import NoEffect, fault_classes, load_model, make_candidate, run, targets
     from reference.inputs import standard_inputs
     from reference.released_archive import round_fp16_weights_, save_released_archive
@@ -189,8 +197,12 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
             with open(spec_file, "w", encoding="utf-8") as f:
                 f.write(spec_text)
 
+        judged = fixture
+        if reference_dtype == "float32":
+            stage, judged = "repack", os.path.join(folder, "model.f32.fixture.safetensors")
+            repack(fixture, judged, "float32", "none")
         stage, t0 = "verify", time.time()
-        report = _json_report(VERIFY + ["verify", dat, fixture, "--json"])
+        report = _json_report(VERIFY + ["verify", dat, judged, "--json"])
         result["verify"] = {m["mode"]: {"verdict": m["verdict"], "first_divergence": m["first_divergence"],
                                         "taps": _margins(m)} for m in report["modes"]}
         times["verify"] = time.time() - t0
@@ -226,7 +238,7 @@ def run_model(spec: Dict[str, object], compare_has_model: bool, with_faults: boo
                         raise NoEffect(f"{fault.id}: no target changes anything")
                     row["right_tap"] = candidate.right_tap
                     write_safetensors(candidate_path, candidate.tensors)
-                    command = VERIFY + ["compare", fixture, candidate_path, "--json"]
+                    command = VERIFY + ["compare", judged, candidate_path, "--json"]
                     if compare_has_model:
                         command += ["--model", dat]
                     mode = _json_report(command)["modes"][0]
@@ -482,7 +494,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="take archive, fixture and .dat from a previous run's out/judge-bench/models when the spec matches")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/ (results.json is written)")
+    parser.add_argument("--reference-dtype", choices=("float64", "float32"), default="float64",
+                        help="judge against float32-only fixtures (results.float32.json, docs untouched)")
     args = parser.parse_args(argv)
+    if args.reference_dtype == "float32":
+        args.no_docs = True
     if args.quick:
         args.models, args.no_docs = min(args.models, 3), True
     for tool in (CONVERT, VERIFY):
@@ -496,7 +512,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(OUT, exist_ok=True)
     load_start = " ".join(f"{x:.1f}" for x in os.getloadavg())
     t0 = time.time()
-    work = [(s, compare_has_model, s["index"] < fault_models, args.reuse) for s in specs]
+    work = [(s, compare_has_model, s["index"] < fault_models, args.reuse, args.reference_dtype) for s in specs]
     results: List[Dict[str, object]] = []
     with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=None) as pool:
         for r in pool.imap(_run_model_star, work):
@@ -510,9 +526,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             "wall_s": time.time() - t0, "jobs": args.jobs, "cpu": _cpu(), "cores": os.cpu_count(),
             "load_start": load_start, "load_end": " ".join(f"{x:.1f}" for x in os.getloadavg()), "git": _git(),
             "torch": _torch_version(), "seed": args.seed, "compare_has_model": compare_has_model,
-            "reused": sum(1 for r in results if r.get("reused"))}
+            "reused": sum(1 for r in results if r.get("reused")), "reference_dtype": args.reference_dtype}
+    results_file = os.path.join(OUT, "results.json" if args.reference_dtype == "float64" else "results.float32.json")
     summary = summarise(results)
-    with open(os.path.join(OUT, "results.json"), "w", encoding="utf-8") as f:
+    with open(results_file, "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "summary": summary, "models": results}, f, indent=1)
     print_summary(summary)
     if not args.no_docs:
@@ -520,7 +537,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         write_csvs(results)
         print(f"wrote {os.path.relpath(DOC, ROOT)}, {os.path.relpath(MODELS_CSV, ROOT)}, "
               f"{os.path.relpath(FAULTS_CSV, ROOT)}")
-    print(f"raw results: {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
+    print(f"raw results: {os.path.relpath(results_file, ROOT)}")
     fails = len(summary["false_fails"]) + sum(s["runs"] - s["detected"] for s in summary["faults"])
     return 1 if fails else 0
 
