@@ -145,8 +145,9 @@ input-bench: deps
 	$(DOTNET) build bench/InputBench/InputBench.csproj -c $(CONFIG) -nologo -v q
 	taskset -c 0 $(DOTNET) bench/InputBench/bin/$(CONFIG)/net10.0/input-bench.dll docs/benchmarks.md
 
-# Not part of CI: full-size random-weight checkpoints (generated once into ~/.cache/cliptools-bench), clip-convert
-# against the PyTorch way, PyBridge and the copy floor, the seed table, then every bench/sections/*.py; writes
+# Not part of CI: full-size random-weight checkpoints (generated once into ~/.cache/cliptools-bench), the tools as
+# make install builds them (installed into ~/.cache/cliptools-bench/install), clip-convert against the PyTorch way,
+# PyBridge and the copy floor, the seed table, then every bench/sections/*.py; writes
 # docs/benchmarks.md. See bench/run_bench.py. BENCH_ARGS=--quick: RN50 only, one rep, report in the cache folder.
 bench: deps
 	$(DOTNET) build converter/Converter.csproj -c Release -nologo -v q

@@ -1,6 +1,9 @@
 """`make bench`: clip-convert against the PyTorch way, PyBridge and the copy floor, on full-size checkpoints.
 
-Never part of CI. Checkpoints come from bench/make_checkpoints.py (random weights, released structure), cached
+Never part of CI. It times the tools as a user installs them: packaging/install.sh (what `make install` runs)
+installs them into CACHE/install first (clip-convert NativeAOT where this machine can build it, else
+framework-dependent ReadyToRun; the report says which), and every clip-convert and clip-verify run below is that
+installation's. Checkpoints come from bench/make_checkpoints.py (random weights, released structure), cached
 outside the repository; this script asks it for the ones it needs. Each job's methods run alternately, REPS
 times; the tables give medians of wall time and of peak RSS (/usr/bin/time). Then the full-size seed table
 (bench/seed_table.py), then every section script bench/sections/*.py not named _*.py (each writes its own marked
@@ -27,10 +30,11 @@ from timing import ENV, timed
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 PYTHON = "/usr/bin/python3"
-CONVERT = ["dotnet", os.path.join(ROOT, "converter/bin/Release/net10.0/clip-convert.dll")]
+# Set by install_tools(): the installed commands (PREFIX/bin/clip-convert, PREFIX/bin/clip-verify).
+CONVERT: List[str] = []
+VERIFY: List[str] = []
 BRIDGE = ["dotnet", os.path.join(ROOT, "bench/PyBridgeBench/bin/Release/net10.0/pybridge-bench.dll")]
 TORCH_WAY = [PYTHON, os.path.join(ROOT, "bench/pytorch_way.py")]
-VERIFY = os.path.join(ROOT, "verifier/bin/Release/net10.0/clip-verify.dll")
 
 # What the full run measures; --quick keeps RN50 only.
 CONVERSION_MODELS = ["RN50", "ViT-B/32", "ViT-L/14"]
@@ -101,18 +105,6 @@ def phase_profile(source: str, scratch: str) -> List[Tuple[str, float, float]]:
     return phases
 
 
-def load_times(dat: str, pt: str, reps: int) -> Dict[str, Tuple[float, float]]:
-    """Model loading inside the process (seconds) and the process's peak RSS, medians."""
-    runs: Dict[str, List[Tuple[float, float]]] = {"TorchSharp (ClipWeights.LoadModel)": [], "PyTorch (torch.jit.load)": []}
-    for _ in range(reps):
-        for name, command in (("TorchSharp (ClipWeights.LoadModel)", BRIDGE + ["load", dat]),
-                              ("PyTorch (torch.jit.load)", TORCH_WAY + ["load", pt])):
-            _, rss, stdout = timed(command)
-            seconds = float(stdout.split()[-1])
-            runs[name].append((seconds, rss))
-    return {n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v)) for n, v in runs.items()}
-
-
 def svg_plot(points: List[Tuple[str, float, float, float]]) -> str:
     """Time (s) and peak RSS (MiB) of clip-convert against checkpoint size (MB), as a small hand-made SVG."""
     width, height, pad = 640, 320, 50
@@ -154,10 +146,26 @@ def make_checkpoints(cache: str, presets: List[str]) -> None:
     subprocess.run([PYTHON, os.path.join(ROOT, "bench/make_checkpoints.py"), "--cache", cache] + presets, check=True, env=ENV)
 
 
+def install_tools(prefix: str) -> str:
+    """packaging/install.sh PREFIX, as `make install` runs it; sets CONVERT and VERIFY to the installed commands and
+    returns how clip-convert was built, from the wrapper install.sh wrote."""
+    result = subprocess.run(["sh", os.path.join(ROOT, "packaging/install.sh"), prefix, "dotnet", PYTHON, "Release"],
+                            capture_output=True, text=True, env=ENV)
+    if result.returncode != 0:
+        raise RuntimeError(f"packaging/install.sh {prefix} failed ({result.returncode}):\n{(result.stdout + result.stderr)[-3000:]}")
+    print((result.stderr + result.stdout).strip(), flush=True)
+    CONVERT[:] = [os.path.join(prefix, "bin", "clip-convert")]
+    VERIFY[:] = [os.path.join(prefix, "bin", "clip-verify")]
+    with open(CONVERT[0]) as f:
+        native = "/aot/clip-convert" in f.read()
+    rid = subprocess.run(["sh", os.path.join(ROOT, "packaging/host_rid.sh")], capture_output=True, text=True).stdout.strip()
+    return f"{'NativeAOT' if native else 'framework-dependent (install.sh could not build it NativeAOT here)'}, {rid}"
+
+
 def seed_table(cache: str, presets: List[str]) -> List[dict]:
     """bench/seed_table.py's rows: the seed logit by TorchSharp, PyTorch float32 and float64."""
-    result = subprocess.run([PYTHON, os.path.join(ROOT, "bench/seed_table.py"), "--cache", cache, "--verify", VERIFY,
-                             "--convert", CONVERT[1]] + presets, capture_output=True, text=True, env=ENV)
+    result = subprocess.run([PYTHON, os.path.join(ROOT, "bench/seed_table.py"), "--cache", cache, "--verify", VERIFY[0],
+                             "--convert", CONVERT[0]] + presets, capture_output=True, text=True, env=ENV)
     if result.returncode != 0:
         raise RuntimeError(f"bench/seed_table.py failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -210,12 +218,13 @@ def main() -> int:
     started = datetime.datetime.utcnow()
     load_before = load_note()
 
-    # Run copies of the built tools, so a rebuild in the working tree during the run changes nothing.
+    # The tools as a user installs them; and a copy of the built PyBridge bench. Neither changes if the working tree
+    # is rebuilt during the run.
+    print("installing the tools (packaging/install.sh)", flush=True)
+    convert_build = install_tools(os.path.join(c, "install"))
     tools = os.path.join(c, "tools")
     shutil.rmtree(tools, ignore_errors=True)
-    for name, built in (("convert", "converter/bin/Release/net10.0"), ("bridge", "bench/PyBridgeBench/bin/Release/net10.0")):
-        shutil.copytree(os.path.join(ROOT, built), os.path.join(tools, name), symlinks=True)
-    CONVERT[1] = os.path.join(tools, "convert", "clip-convert.dll")
+    shutil.copytree(os.path.join(ROOT, "bench/PyBridgeBench/bin/Release/net10.0"), os.path.join(tools, "bridge"), symlinks=True)
     BRIDGE[1] = os.path.join(tools, "bridge", "pybridge-bench.dll")
     scratch = os.path.join(c, "scratch")
     os.makedirs(scratch, exist_ok=True)
@@ -237,10 +246,6 @@ def main() -> int:
     for job in scaling_jobs:
         print(f"{job.label} (scaling)", flush=True)
         run_job(job, reps, scratch, others=False)
-    dat = os.path.join(scratch, "RN50.dat")
-    subprocess.run(CONVERT + [f"{c}/RN50.pt", dat], check=True, capture_output=True, env=ENV)
-    loading = load_times(dat, f"{c}/RN50.pt", reps)
-    os.remove(dat)
     profile = phase_profile(f"{c}/RN50.pt", scratch)
     print("seed table", flush=True)
     seeds = seed_table(c, seed_models)
@@ -260,7 +265,8 @@ def main() -> int:
              f"Written by `make bench` (bench/run_bench.py{' --quick' if args.quick else ''}) on {started:%Y-%m-%d %H:%M} UTC in "
              f"{minutes:.0f} minutes, {os.cpu_count()} CPUs, medians of {reps} alternating run{'s' if reps > 1 else ''}; "
              "wall time and peak RSS from `/usr/bin/time`. Checkpoints: bench/make_checkpoints.py (random weights in the "
-             "released files' exact structure and dtypes), cached in ~/.cache/cliptools-bench.",
+             "released files' exact structure and dtypes), cached in ~/.cache/cliptools-bench. clip-convert and clip-verify "
+             f"are the installed tools (`packaging/install.sh`, what `make install` runs): clip-convert {convert_build}.",
              "", f"**Machine load** (1 / 5 / 15-minute load averages): {load_before} at the start, {load_after} at the end."
              + (f" {args.note}" if args.note else ""), ""]
     lines += ["## Conversion", "",
@@ -307,7 +313,8 @@ def main() -> int:
         wall, cpu = sum(p[1] for p in profile), sum(p[2] for p in profile)
         lines += ["", "### Where clip-convert's time goes (RN50.pt → .dat)", "",
                   "One run with `CLIP_CONVERT_TRACE=1` (converter/PhaseTrace.cs): wall and CPU time of each phase, CPU summed "
-                  "over the process's threads (the converting thread, the hashing and writing thread, the JIT's). On a shared "
+                  "over the process's threads (the converting thread, the hashing and writing thread, and in a framework-dependent "
+                  "build the JIT's). On a shared "
                   "machine the CPU column is the steadier one.", "",
                   "| phase | wall ms | CPU ms |", "|---|---|---|"]
         lines += [f"| {name} | {w:.0f} | {u:.0f} |" for name, w, u in profile]
@@ -326,9 +333,6 @@ def main() -> int:
         with open(os.path.join(os.path.dirname(out_path), "benchmarks-scaling.svg"), "w") as f:
             f.write(svg_plot(points))
         lines += ["", "![time and peak RSS against checkpoint size](benchmarks-scaling.svg)"]
-    lines += ["", "## Model loading (RN50)", "", "| loader | seconds (in process) | process peak RSS |", "|---|---|---|"]
-    for name, (seconds, rss) in loading.items():
-        lines.append(f"| {name} | {seconds:.2f} s | {rss:.0f} MiB |")
     lines += ["", "## Seed check at full size", "",
               "The Paddle port's check (an image of all 0.5 against a text of all ones, `logits_per_image`) on the released-style "
               "archives with random weights: TorchSharp (clip-convert to .dat, then `clip-verify run`) beside PyTorch running "
@@ -340,12 +344,14 @@ def main() -> int:
         ref = row["pytorch_fp64"]
         lines.append(f"| {row['model']} | {row['torchsharp_fp32']:.6f} | {row['pytorch_fp32']:.6f} | {ref:.6f} | "
                      f"{abs(row['torchsharp_fp32'] - ref) / abs(ref):.1e} | {abs(row['pytorch_fp32'] - ref) / abs(ref):.1e} |")
-    lines += ["", "## Commands", "", "- clip-convert: `dotnet converter/bin/Release/net10.0/clip-convert.dll IN OUT`",
+    lines += ["", "## Commands", "",
+              "- clip-convert: `clip-convert IN OUT`, installed by `packaging/install.sh ~/.cache/cliptools-bench/install` "
+              f"(what `make install` runs; here {convert_build})",
               "- PyTorch way: `bench/pytorch_way.py convert IN.pt OUT.dat` (torch.jit.load, float32, the reference .dat writer)",
               "- PyBridge: `bench/PyBridgeBench` (TorchSharp.PyBridge 1.4.4 `load_py` of IN.sd.pt into `Clip`, then `Module.save`)",
               "- copy floor: `cat IN > /dev/null && cp <a file the size of OUT> OUT`",
-              "- loading: `pybridge-bench load RN50.dat` (`ClipWeights.LoadModel`) and `bench/pytorch_way.py load RN50.pt`",
-              "- seed table: `bench/seed_table.py --verify clip-verify.dll --convert clip-convert.dll RN50 RN101 RN50x4 ViT-B/32`",
+              "- seed table: `bench/seed_table.py --verify clip-verify --convert clip-convert RN50 RN101 RN50x4 ViT-B/32` "
+              "(the installed commands)",
               "- where clip-convert's time goes: `CLIP_CONVERT_TRACE=1 clip-convert IN OUT` prints each phase's wall and CPU time", ""]
     # Keep the sections other benchmarks write into this file (make input-bench, bench/sections/*.py).
     kept = marked_sections(out_path)

@@ -1,6 +1,8 @@
 """The seed check at full size, for `make bench`: the Paddle port's table, with random weights.
 
-    seed_table.py --verify CLIP_VERIFY_DLL --convert CLIP_CONVERT_DLL [--cache DIR] PRESET...
+    seed_table.py --verify CLIP_VERIFY --convert CLIP_CONVERT [--cache DIR] PRESET...
+
+CLIP_VERIFY and CLIP_CONVERT are the installed commands (make bench passes those) or the built .dll files.
 
 For each preset's released-style archive in the cache (bench/make_checkpoints.py), the logit of an image of all
 0.5 against a text of all ones (`logits_per_image`), computed three ways:
@@ -61,12 +63,17 @@ def torchsharp_logit(verify: list, convert: list, path: str, scratch: str) -> fl
     return float(arrays["logits_per_image"].reshape(-1)[0])
 
 
+def command(tool: str) -> list:
+    """A built .dll runs through dotnet; an installed command runs itself."""
+    return ["dotnet", tool] if tool.endswith(".dll") else [tool]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("presets", nargs="+")
     parser.add_argument("--cache", default=os.path.expanduser("~/.cache/cliptools-bench"))
-    parser.add_argument("--verify", required=True, help="path of clip-verify.dll")
-    parser.add_argument("--convert", required=True, help="path of clip-convert.dll")
+    parser.add_argument("--verify", required=True, help="clip-verify: the installed command or clip-verify.dll")
+    parser.add_argument("--convert", required=True, help="clip-convert: the installed command or clip-convert.dll")
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     rows = []
@@ -77,7 +84,7 @@ def main() -> int:
                 print(f"seed table: no {path}, skipped", file=sys.stderr)
                 continue
             rows.append({"model": preset, "file": os.path.basename(path),
-                         "torchsharp_fp32": torchsharp_logit(["dotnet", args.verify], ["dotnet", args.convert], path, scratch),
+                         "torchsharp_fp32": torchsharp_logit(command(args.verify), command(args.convert), path, scratch),
                          "pytorch_fp32": pytorch_logit(path, torch.float32),
                          "pytorch_fp64": pytorch_logit(path, torch.float64)})
             print(f"seed table: {json.dumps(rows[-1])}", file=sys.stderr, flush=True)

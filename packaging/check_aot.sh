@@ -10,6 +10,7 @@ config=${2:-Release}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/cliptools-aot-check-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' HUP INT TERM  # sh runs the EXIT trap on exit, not on a signal
 started=$(date +%s)
 sh "$root/packaging/publish_aot.sh" "$work" "$dotnet" "$config" \
   || { echo "FAIL: could not publish clip-convert as NativeAOT (make deps installs clang)"; exit 1; }

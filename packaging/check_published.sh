@@ -20,6 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 f=$root/fixtures
 work=$(mktemp -d /tmp/cliptools-published-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' HUP INT TERM  # sh runs the EXIT trap on exit, not on a signal
 started=$(date +%s)
 
 tool() {  # TOOL ARGS...: a .dll through dotnet, anything else as an executable

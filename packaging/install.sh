@@ -32,6 +32,7 @@ mkdir -p "$prefix/lib" "$bin"
 new=$lib.new-$$
 log=$lib.log-$$
 trap 'rm -rf "$new" "$log"' EXIT
+trap 'exit 130' HUP INT TERM  # sh runs the EXIT trap on exit, not on a signal
 rm -rf "$new"
 mkdir -p "$new"
 

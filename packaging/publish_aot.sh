@@ -20,6 +20,7 @@ else
 fi
 work=$(mktemp -d /tmp/cliptools-aot-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' HUP INT TERM  # sh runs the EXIT trap on exit, not on a signal
 "$dotnet" publish "$root/converter/Converter.csproj" -c "$config" -r "$rid" -p:PublishAot=true \
   -p:CppCompilerAndLinker=$compiler -o "$work/publish" --nologo -v q >"$work/log" 2>&1 \
   || { tail -n 20 "$work/log" >&2; echo "the NativeAOT build of clip-convert for $rid with $compiler failed (above)" >&2; exit 1; }
