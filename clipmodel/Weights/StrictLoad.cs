@@ -45,12 +45,30 @@ public static class StrictLoad
             if (target.dtype == t.DType.ToScalarType() && target.is_contiguous() && target.device_type == DeviceType.CPU)
             {
                 // Same element type: the bytes go straight from the file into the parameter's storage.
-                t.Bytes.CopyTo(target.bytes);
+                CopyInChunks(t.Bytes, target.bytes);
                 continue;
             }
             using var source = empty([.. t.Shape], t.DType.ToScalarType());
             t.Bytes.CopyTo(source.bytes);
             target.copy_(source);
+        }
+    }
+
+    /// <summary>Bytes read a chunk at a time where the source reads in ranges, so that what the source does with each
+    /// chunk after reading it (the finite check) finds it in cache rather than a second pass over the whole tensor.</summary>
+    private const int Chunk = 1 << 20;
+
+    private static void CopyInChunks(TensorBytes bytes, Span<byte> destination)
+    {
+        if (!bytes.HasRanges)
+        {
+            bytes.CopyTo(destination);
+            return;
+        }
+        for (var offset = 0; offset < destination.Length; offset += Chunk)
+        {
+            var part = destination.Slice(offset, Math.Min(Chunk, destination.Length - offset));
+            bytes.CopyRange(offset, part);
         }
     }
 }
