@@ -179,7 +179,9 @@ def run_sections(out: str, cache: str, reps: int, quick: bool) -> List[str]:
     for script in sorted(glob.glob(os.path.join(ROOT, "bench", "sections", "[!_]*.py"))):
         command = [PYTHON, script, "--out", out, "--cache", cache, "--reps", str(reps)] + (["--quick"] if quick else [])
         print(f"section {os.path.relpath(script, ROOT)}", flush=True)
-        if subprocess.run(command, cwd=ROOT, env=ENV).returncode != 0:
+        # A section that times clip-verify times the installed one (the same binary a user runs), when there is one.
+        env = dict(ENV, CLIPTOOLS_BENCH_VERIFY=VERIFY[0]) if VERIFY else ENV
+        if subprocess.run(command, cwd=ROOT, env=env).returncode != 0:
             failures.append(os.path.relpath(script, ROOT))
     return failures
 

@@ -11,6 +11,8 @@ Measured (each pair alternating, medians of N; wall time and peak RSS of the who
 - verify: `clip-verify RN50.dat RN50.fixture.safetensors` (chained and isolated) against a batch-1 run; the fixture
   is made once by fixtures/dump_reference.py (its time and peak RSS reported when it is made) and kept in
   DIR/model-bench/.
+clip-verify is the installed one when make bench passes it (CLIPTOOLS_BENCH_VERIFY, set by bench/run_bench.py), else
+the build output.
 Writes the marked section "model" of OUT.md (bench-sections contract, /work/notes/bench-sections.md).
 """
 from __future__ import annotations
@@ -102,7 +104,12 @@ def main() -> int:
     tools = {name: os.path.join(scratch, name) for name in BUILT}
     for name, built in BUILT.items():
         shutil.copytree(os.path.join(ROOT, built), tools[name], symlinks=True)
-    verify = ["dotnet", os.path.join(tools["verify"], "clip-verify.dll")]
+    # make bench passes the installed clip-verify (ReadyToRun, as a user runs it); alone, the section copies the build
+    # output. Verify and the batch-1 run it is compared with are always the same binary.
+    installed = os.environ.get("CLIPTOOLS_BENCH_VERIFY", "")
+    verify = [installed] if installed else ["dotnet", os.path.join(tools["verify"], "clip-verify.dll")]
+    verify_build = ("the installed `clip-verify` (packaging/install.sh, ReadyToRun)" if installed
+                    else "the build output of verifier/ (`dotnet clip-verify.dll`, not ReadyToRun)")
     dat = os.path.join(scratch, "RN50.dat")
     subprocess.run(["dotnet", os.path.join(tools["convert"], "clip-convert.dll"), checkpoint, dat], check=True,
                    capture_output=True, env=ENV)
@@ -122,7 +129,8 @@ def main() -> int:
              f"Written by `make bench` (bench/sections/{NAME}.py) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, "
              f"{os.cpu_count()} CPUs, load average before the run {load_average()}; medians of {reps} alternating runs"
              + (" (quick mode: one run each, not a measurement)" if args.quick else "")
-             + "; wall time and peak RSS of the whole process from `/usr/bin/time`.", ""]
+             + "; wall time and peak RSS of the whole process from `/usr/bin/time`. "
+             f"`clip-verify` (run and verify) is {verify_build}.", ""]
 
     print("load", flush=True)
     load = alternate({"TorchSharp": ["dotnet", os.path.join(tools["modelbench"], "model-bench.dll"), "load", dat],
