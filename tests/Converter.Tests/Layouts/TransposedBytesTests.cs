@@ -16,6 +16,9 @@ public sealed class TransposedBytesTests
     [InlineData(4, 64, 31)]
     [InlineData(4, 1, 100)]
     [InlineData(4, 100, 1)]
+    [InlineData(4, 67, 130)]
+    [InlineData(4, 128, 64)]
+    [InlineData(4, 5, 9)]
     [InlineData(8, 45, 70)]
     public void EveryRangeIsTheDefinitionsBytes(int elementSize, int rows, int cols)
     {
