@@ -72,7 +72,7 @@ public static class Percentile
         {
             pool.Return(sample);
         }
-        var capacity = TailCapacity(n);
+        var capacity = TailCapacity(n, previousIndex);
         var gathered = pool.Rent(capacity);
         try
         {
@@ -108,8 +108,21 @@ public static class Percentile
     /// <summary>The prefilter samples every this many values.</summary>
     internal const int SampleStride = 64;
 
-    /// <summary>How many values at or above the threshold the prefilter gathers at most (beyond, it gives up).</summary>
-    internal static int TailCapacity(int n) => Math.Max(n / 16, 1024);
+    /// <summary>
+    /// How many values at or above the threshold the prefilter gathers at most (beyond, it gives up): twice what the
+    /// threshold's rank predicts (the values above the order statistic, and the sample margin's worth of values
+    /// under it), and at least n/16. A fixed n/16 was too little for taps of under ~200K values, whose margin is a
+    /// larger share of the sample: every one of them gathered in vain, then selected over all its values.
+    /// </summary>
+    internal static int TailCapacity(int n, int previousIndex)
+    {
+        var expected = (double)(n - previousIndex) + ((Margin(n / SampleStride) + 1) * SampleStride);
+        return (int)Math.Min(n, Math.Max(Math.Max(n / 16, 1024), 2 * expected));
+    }
+
+    /// <summary>How many sample ranks under the wanted one the threshold is taken: three standard deviations of a
+    /// rank in a sample of <paramref name="sampleLength"/>, and a few more.</summary>
+    private static double Margin(int sampleLength) => (3 * Math.Sqrt(sampleLength)) + 8;
 
     /// <summary>Virtual index (p / 100) * (n - 1) and the order statistic below it, as numpy computes them.</summary>
     internal static (double VirtualIndex, int PreviousIndex) Position(int n, double percentile)
@@ -127,8 +140,7 @@ public static class Percentile
     internal static double? Threshold(Span<double> sample, int n, int previousIndex)
     {
         var rank = (double)previousIndex / n * sample.Length;
-        var margin = (3 * Math.Sqrt(sample.Length)) + 8;
-        var at = (int)Math.Floor(rank - margin);
+        var at = (int)Math.Floor(rank - Margin(sample.Length));
         return at <= 0 ? null : Select(sample, at);
     }
 

@@ -61,7 +61,7 @@ public sealed record TapMetrics(
         // sample of every 64th error, and the pass gathers those at or above it. Small taps gather every error.
         var threshold = n >= Percentile.PrefilterMinimum ? SampleThreshold(candidate, reference, previousIndex) : null;
         var pool = ArrayPool<double>.Shared;
-        var tail = pool.Rent(threshold is null ? n : Percentile.TailCapacity(n));
+        var tail = pool.Rent(threshold is null ? n : Percentile.TailCapacity(n, previousIndex));
         try
         {
             var pass = ErrorPass.Run(candidate, reference, torch32, threshold ?? 0, tail);
