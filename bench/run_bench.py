@@ -172,7 +172,7 @@ def seed_table(cache: str, presets: List[str]) -> List[dict]:
 
 
 def run_sections(out: str, cache: str, reps: int, quick: bool) -> List[str]:
-    """Runs every bench/sections/*.py (see /work/notes/bench-sections.md); each writes its own marked section of
+    """Runs every bench/sections/*.py (the contract is in bench/README.md); each writes its own marked section of
     OUT. Returns the failures, so one broken section does not stop the others."""
     failures = []
     # Helpers a section calls (a PyTorch side, shared code) are named _*.py and are not sections.
