@@ -13,7 +13,7 @@ Measured (each pair alternating, medians of N; wall time and peak RSS of the who
   DIR/model-bench/.
 clip-verify is the installed one when make bench passes it (CLIPTOOLS_BENCH_VERIFY, set by bench/run_bench.py), else
 the build output.
-Writes the marked section "model" of OUT.md (bench-sections contract, /work/notes/bench-sections.md).
+Writes the marked section "model" of OUT.md (the section contract in bench/README.md).
 """
 from __future__ import annotations
 
