@@ -133,6 +133,15 @@ public sealed class Fixture : IDisposable
 
     public bool Has(string tensor) => _entries.ContainsKey(tensor);
 
+    /// <summary>
+    /// The float32 and float64 tensors whose bytes lie in the fixture file as they are (one plain range: not deflated,
+    /// not reordered), with where they lie, so a reader can see them in place.
+    /// </summary>
+    public IEnumerable<(string Name, long Offset, long ByteCount, DType DType)> PlainFloatRanges() =>
+        _entries.Values
+            .Where(e => e.DType is DType.Float32 or DType.Float64 && e.Bytes is FileRangeBytes)
+            .Select(e => (e.Name, ((FileRangeBytes)e.Bytes).Offset, e.ByteCount, e.DType));
+
     public long[] Shape(string tensor) => [.. Entry(tensor).Shape];
 
     /// <summary>Any float tensor widened to float64, row-major.</summary>

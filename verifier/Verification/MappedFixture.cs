@@ -29,24 +29,21 @@ internal sealed class MappedFixture : IDisposable
         {
             return null;
         }
-        var ranges = new Dictionary<string, (long, long, DType)>(StringComparer.Ordinal);
-        long fileLength;
         try
         {
-            using var set = TensorFile.Open(fixture.Path);
-            fileLength = new FileInfo(fixture.Path).Length;
-            foreach (var entry in set.Tensors)
+            var fileLength = new FileInfo(fixture.Path).Length;
+            var ranges = new Dictionary<string, (long, long, DType)>(StringComparer.Ordinal);
+            foreach (var (name, offset, byteCount, dtype) in fixture.PlainFloatRanges())
             {
-                if (entry.DType is DType.Float32 or DType.Float64 && entry.Bytes is FileRangeBytes range
-                    && range.Offset >= 0 && entry.ByteCount <= int.MaxValue && range.Offset + entry.ByteCount <= fileLength)
+                if (offset >= 0 && byteCount <= int.MaxValue && offset + byteCount <= fileLength)
                 {
-                    ranges[entry.Name] = (range.Offset, entry.ByteCount, entry.DType);
+                    ranges[name] = (offset, byteCount, dtype);
                 }
             }
             return ranges.Count == 0 || fileLength == 0 ? null
                 : new MappedFixture(MemoryMappedFile.CreateFromFile(fixture.Path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read), ranges);
         }
-        catch (Exception e) when (e is FixtureFormatException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The fixture was read once already: whatever fails here, reading it the ordinary way reports.
             return null;
