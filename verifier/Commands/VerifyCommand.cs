@@ -46,11 +46,26 @@ internal static class VerifyCommand
             var fixturePath = parse.GetValue(fixture)!;
             using var progress = VerifyProgress.For(stderr, judgement.Mode(parse) is OutputMode.Summary or OutputMode.Verbose, 2 + modes.Length);
             progress.Step($"reading {Path.GetFileName(fixturePath)}");
-            using var reference = Fixture.Open(fixturePath);
-            rule = JudgementOptions.ForFixture(rule, reference);
-            var selection = judgement.Selection(parse, reference);
+            // The model loads on one core (reading and checking its weights) while the fixture is read on the other.
+            var modelLoad = Task.Run(() => ClipModel.Load(modelPath, loadOptions));
+            Fixture? reference = null;
+            TapSelection? selection;
+            try
+            {
+                reference = Fixture.Open(fixturePath);
+                rule = JudgementOptions.ForFixture(rule, reference);
+                selection = judgement.Selection(parse, reference);
+            }
+            catch
+            {
+                // The fixture's error is the one reported, as when it was read first; nothing is left loaded.
+                reference?.Dispose();
+                DisposeWhenLoaded(modelLoad);
+                throw;
+            }
+            using var fixtureScope = reference;
             progress.Step($"loading {Path.GetFileName(modelPath)}");
-            using var clip = ClipModel.Load(modelPath, loadOptions);
+            using var clip = modelLoad.GetAwaiter().GetResult();
             var judge = new TapJudge(rule);
             // With raw inputs, our own tokenizer and preprocessing make the model's inputs (judged as input taps).
             var own = InputPipeline.Official.Run(reference);
@@ -68,5 +83,18 @@ internal static class VerifyCommand
             return judgement.Publish(parse, new VerificationReport(subject, rule, results) { FixtureLacks = reference.Lacks });
         });
         return command;
+    }
+
+    /// <summary>Waits for a load that is no longer wanted and frees what it made; its own error is not the one to report.</summary>
+    private static void DisposeWhenLoaded(Task<IDualEncoder> loading)
+    {
+        try
+        {
+            loading.GetAwaiter().GetResult().Dispose();
+        }
+        catch (Exception)
+        {
+            // Only the first error (the fixture's) is reported, as when the fixture was read before the model.
+        }
     }
 }
