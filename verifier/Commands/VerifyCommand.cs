@@ -69,11 +69,13 @@ internal static class VerifyCommand
             var judge = new TapJudge(rule);
             // With raw inputs, our own tokenizer and preprocessing make the model's inputs (judged as input taps).
             var own = InputPipeline.Official.Run(reference);
+            // The isolated run takes over the chained judgements of the stages both compute alike.
+            var sharing = new SharedStageJudgements();
             var results = modes.Select(m =>
             {
                 progress.Step($"{ReportFormat.Mode(m)} run and judgement of {reference.Taps.Count} taps");
                 // Each tap is judged as the model produces it: a full-size model's activations are never all held.
-                var (judged, candidate) = FixtureComparison.RunAndCompare(clip, reference, m, judge, selection, own);
+                var (judged, candidate) = FixtureComparison.RunAndCompare(clip, reference, m, judge, selection, own, sharing);
                 // The model is the candidate here: a detector may replay its failing stage with an alternative.
                 return Diagnoser.Default.Annotate(judged, reference, candidate, clip, ModelRole.Candidate);
             }).ToList();

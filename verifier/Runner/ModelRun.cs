@@ -13,6 +13,9 @@ public sealed record Activation(string Name, long[] Shape, double[] Values);
 /// <summary>What a model computed on a fixture's inputs: every tap in order, then the outputs.</summary>
 public sealed record RunResult(IReadOnlyList<Activation> Taps, IReadOnlyDictionary<string, Activation> Outputs);
 
+/// <summary>A stage as a run starts it, and whether it is one of its tower's <see cref="ModelRun.SharedStageCount">shared stages</see>.</summary>
+public delegate void StageStart(Stage stage, bool shared);
+
 /// <summary>Runs a model of any family stage by stage on a fixture's inputs and records every tap.</summary>
 public static class ModelRun
 {
@@ -23,8 +26,16 @@ public static class ModelRun
     /// <param name="own">the candidate's own tokens and pixels made from the fixture's raw inputs: they feed the model
     /// instead of the fixture's <c>input.text</c> / <c>input.image</c> (so a tokenizer or preprocessing error shows
     /// downstream too) and lead the result's taps as <c>input.tokens</c> / <c>input.pixels</c> (streamed or not)</param>
-    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode, Action<string, Tensor>? onTap = null, OwnInputs? own = null)
+    /// <param name="onStage">told of each stage as it starts, before its taps</param>
+    /// <param name="skipSharedStages">isolated only: the towers' shared stages are not run and their taps not recorded
+    /// (they compute what a chained run of the same inputs computed: the caller has its judgements)</param>
+    public static RunResult Run(IDualEncoder model, Fixture fixture, RunMode mode, Action<string, Tensor>? onTap = null, OwnInputs? own = null,
+        StageStart? onStage = null, bool skipSharedStages = false)
     {
+        if (skipSharedStages && mode != RunMode.Isolated)
+        {
+            throw new ArgumentException("only an isolated run can leave the shared stages to a chained one", nameof(skipSharedStages));
+        }
         if (!model.Config.Equals(fixture.Config))
         {
             throw new FixtureFormatException(fixture.Path,
@@ -45,8 +56,8 @@ public static class ModelRun
             }
             var (imageStages, textStages) = model.Stages(text);
             var image = own?.PixelsTensor() ?? ImageInput(fixture, "input.image");
-            var imageFeatures = RunStages(imageStages, image.to(dtype), fixture, mode, dtype);
-            var textFeatures = RunStages(textStages, text, fixture, mode, dtype);
+            var imageFeatures = RunStages(imageStages, image.to(dtype), fixture, mode, dtype, onStage, skipSharedStages);
+            var textFeatures = RunStages(textStages, text, fixture, mode, dtype, onStage, skipSharedStages);
             hooks.Dispose();
             var (perImage, perText) = model.LogitsFromFeatures(imageFeatures, textFeatures);
             var outputs = new Dictionary<string, Activation>
@@ -78,11 +89,26 @@ public static class ModelRun
     public static Tensor TextInput(Fixture fixture, string name) =>
         tensor(fixture.ReadInt64s(name), fixture.Shape(name));
 
-    private static Tensor RunStages(IReadOnlyList<Stage> stages, Tensor input, Fixture fixture, RunMode mode, ScalarType dtype)
+    /// <summary>
+    /// How many of a tower's stages, from its first, an isolated run feeds what a chained run feeds: the leading stages
+    /// that take no reference input (a ResNet's stem; the text embedding and first block), so they compute the same
+    /// values in both modes. None when no later stage takes a reference input, as the tower's output then depends on them.
+    /// </summary>
+    public static int SharedStageCount(IReadOnlyList<Stage> stages)
+    {
+        var count = stages.TakeWhile(s => s.InputTap is null).Count();
+        return count < stages.Count ? count : 0;
+    }
+
+    private static Tensor RunStages(IReadOnlyList<Stage> stages, Tensor input, Fixture fixture, RunMode mode, ScalarType dtype,
+        StageStart? onStage, bool skipShared)
     {
         var x = input;
-        foreach (var stage in stages)
+        var shared = SharedStageCount(stages);
+        // Skipped, the shared stages leave x as the input: the next stage takes its reference input instead.
+        foreach (var (stage, index) in stages.Select((s, i) => (s, i)).Skip(skipShared ? shared : 0))
         {
+            onStage?.Invoke(stage, index < shared);
             Tensor next;
             // Each stage's intermediates are freed when it ends, and each stage's input once the next is computed:
             // a full-size model's activations are never all alive at once.

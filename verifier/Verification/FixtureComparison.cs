@@ -55,28 +55,50 @@ public static class FixtureComparison
     /// diagnosis re-run the model for a tap when asked (failures only), and hold the outputs.
     /// </summary>
     /// <param name="own">the candidate's own tokens and pixels from the fixture's raw inputs (<see cref="ModelRun.Run"/>)</param>
+    /// <param name="sharing">shared by the chained and the isolated run of one verification, in that order: the
+    /// isolated run takes over the chained judgements of the shared stages (<see cref="SharedStageJudgements"/>)</param>
     public static (ModeResults Results, CandidateActivations Candidate) RunAndCompare(IDualEncoder model, Fixture fixture,
-        RunMode mode, TapJudge judge, TapSelection? selection = null, OwnInputs? own = null)
+        RunMode mode, TapJudge judge, TapSelection? selection = null, OwnInputs? own = null, SharedStageJudgements? sharing = null)
     {
         var towers = fixture.Taps.ToDictionary(t => t.Name, t => t.Tower, StringComparer.Ordinal);
         var submitted = new HashSet<string>(StringComparer.Ordinal);
         var produced = new HashSet<string>(StringComparer.Ordinal);
+        var takenOver = mode == RunMode.Isolated ? sharing?.ForIsolated(fixture, towers.Keys.ToHashSet(StringComparer.Ordinal), selection) : null;
+        if (takenOver is not null)
+        {
+            // Their first recording was in a skipped stage: a later one does not count, and a diagnosis replays them.
+            submitted.UnionWith(sharing!.Taps);
+            produced.UnionWith(sharing.Taps);
+        }
+        var inSharedStage = false;
         RunResult run;
-        IReadOnlyDictionary<string, TapResult> judged;
+        var judged = takenOver?.ToDictionary(StringComparer.Ordinal) ?? new Dictionary<string, TapResult>(StringComparer.Ordinal);
         // Taps are judged on worker threads while the model computes on; the first of each name counts.
         using var mapped = MappedFixture.TryOpen(fixture);
         using (var judging = new StreamedJudging(fixture, judge, mode, mapped))
         {
-            run = ModelRun.Run(model, fixture, mode, own: own, onTap: (name, value) =>
-            {
-                produced.Add(name);
-                if (!towers.TryGetValue(name, out var tower) || selection?.Includes(name) == false || !submitted.Add(name))
+            run = ModelRun.Run(model, fixture, mode, own: own, skipSharedStages: takenOver is not null,
+                onStage: (_, shared) => inSharedStage = shared,
+                onTap: (name, value) =>
                 {
-                    return;
-                }
-                judging.Submit(name, tower, value);
-            });
-            judged = judging.Complete();
+                    if (produced.Add(name) && inSharedStage && mode == RunMode.Chained)
+                    {
+                        sharing?.Record(name);
+                    }
+                    if (!towers.TryGetValue(name, out var tower) || selection?.Includes(name) == false || !submitted.Add(name))
+                    {
+                        return;
+                    }
+                    judging.Submit(name, tower, value);
+                });
+            foreach (var (name, result) in judging.Complete())
+            {
+                judged[name] = result;
+            }
+        }
+        if (mode == RunMode.Chained)
+        {
+            sharing?.Complete(judged);
         }
         var streamed = CandidateActivations.Lazy(
             name => run.Taps.FirstOrDefault(t => t.Name == name) ?? (produced.Contains(name) ? Replay(model, fixture, mode, name, own) : null),
