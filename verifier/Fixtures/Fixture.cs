@@ -212,6 +212,80 @@ public sealed class Fixture : IDisposable
         }
     }
 
+    /// <summary>
+    /// Any float tensor rounded to float32 (to nearest, as a cast rounds) into <paramref name="destination"/> (exactly
+    /// its element count): float32 as stored; float64 read in cache-sized chunks and rounded, so no float64 copy of the
+    /// tensor is made. The same values as <see cref="ReadDoubles(string, Span{double})"/> then a cast.
+    /// </summary>
+    public void ReadRoundedToFloat32(string tensor, Span<float> destination)
+    {
+        var entry = Entry(tensor);
+        if (destination.Length != entry.ElementCount)
+        {
+            throw new ArgumentException($"'{tensor}' has {entry.ElementCount} elements, the destination {destination.Length}");
+        }
+        if (entry.DType == DType.Float64 && entry.Bytes.HasRanges || entry.DType == DType.Float32)
+        {
+            try
+            {
+                if (entry.DType == DType.Float32)
+                {
+                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
+                }
+                else
+                {
+                    ReadFloat64Chunks(entry.Bytes, destination);
+                }
+            }
+            catch (CheckpointFormatException e)
+            {
+                throw FixtureFormatException.From(_path, e);
+            }
+            return;
+        }
+        // A deflated float64 entry comes whole: widened whole, then rounded.
+        var all = ArrayPool<double>.Shared.Rent(destination.Length);
+        try
+        {
+            ReadDoubles(tensor, all.AsSpan(0, destination.Length));
+            Round(all.AsSpan(0, destination.Length), destination);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(all);
+        }
+    }
+
+    // 4 K doubles (32 KiB): the chunk read stays in the first-level cache while it is rounded.
+    private const int Float64ChunkElements = 4 * 1024;
+
+    private static void ReadFloat64Chunks(TensorBytes bytes, Span<float> destination)
+    {
+        var chunk = ArrayPool<double>.Shared.Rent(Math.Min(Float64ChunkElements, destination.Length));
+        try
+        {
+            for (var at = 0; at < destination.Length; at += Float64ChunkElements)
+            {
+                var n = Math.Min(Float64ChunkElements, destination.Length - at);
+                var doubles = chunk.AsSpan(0, n);
+                bytes.CopyRange((long)at * sizeof(double), MemoryMarshal.AsBytes(doubles));
+                Round(doubles, destination.Slice(at, n));
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(chunk);
+        }
+    }
+
+    private static void Round(ReadOnlySpan<double> from, Span<float> to)
+    {
+        for (var i = 0; i < from.Length; i++)
+        {
+            to[i] = (float)from[i];
+        }
+    }
+
     /// <summary>How many elements <paramref name="tensor"/> has.</summary>
     public long ElementCount(string tensor) => Entry(tensor).ElementCount;
 

@@ -116,7 +116,7 @@ public static class ModelRun
             {
                 var stageInput = mode == RunMode.Isolated && stage.InputTap is { } tap
                     // The float64 reference, rounded once to the model's precision, as a port would receive it.
-                    ? ReadTensor(fixture, $"tap.{tap}").to(dtype)
+                    ? ReferenceInput(fixture, $"tap.{tap}", dtype)
                     : x;
                 next = stage.Run(stageInput).MoveToOuterDisposeScope();
             }
@@ -127,6 +127,19 @@ public static class ModelRun
             x = next;
         }
         return x;
+    }
+
+    /// <summary>A fixture tensor rounded to <paramref name="dtype"/>; to float32 read and rounded straight into the
+    /// tensor's storage, in chunks (the values <c>.to(float32)</c> of the float64 tensor gives).</summary>
+    private static Tensor ReferenceInput(Fixture fixture, string name, ScalarType dtype)
+    {
+        if (dtype != ScalarType.Float32)
+        {
+            return ReadTensor(fixture, name).to(dtype);
+        }
+        var value = empty(fixture.Shape(name), ScalarType.Float32);
+        fixture.ReadRoundedToFloat32(name, MemoryMarshal.Cast<byte, float>(value.bytes));
+        return value;
     }
 
     /// <summary>A fixture tensor as a float64 tensor, read straight into its storage.</summary>

@@ -34,6 +34,26 @@ public sealed class CompactFixtureTests : IDisposable
     };
 
     [Theory]
+    [InlineData("tiny/tiny_rn.fixture.safetensors")]
+    [InlineData("compact/tiny_rn.f32.fixture.safetensors")]
+    [InlineData("compact/tiny_rn.fixture.npz")]
+    [InlineData("compact/tiny_vit.f32.fixture.npz")]
+    public void ReadsAnyStorageRoundedToFloat32AsACastOfItsFloat64Values(string file)
+    {
+        using var fixture = Fixture.Open(RepositoryPaths.Fixture(file.Split('/')[0], file.Split('/')[1]));
+        var names = fixture.Taps.Select(t => $"tap.{t.Name}").ToList();
+        // Some are longer than the chunk it reads float64 in (4 K values).
+        Assert.Contains(names, n => fixture.ElementCount(n) > 4 * 1024);
+        foreach (var name in names)
+        {
+            var rounded = new float[fixture.ElementCount(name)];
+            fixture.ReadRoundedToFloat32(name, rounded);
+            Assert.Equal(fixture.ReadDoubles(name).Select(v => (float)v), rounded);
+        }
+        Assert.Throws<ArgumentException>(() => fixture.ReadRoundedToFloat32(names[0], new float[1]));
+    }
+
+    [Theory]
     [MemberData(nameof(CompactFixtures))]
     public void HoldsTheCommittedFixturesValuesRoundedOnceWhereAsked(string file, string model, bool rounded)
     {
