@@ -71,6 +71,8 @@ internal static class VerifyCommand
             var own = InputPipeline.Official.Run(reference);
             // The isolated run takes over the chained judgements of the stages both compute alike.
             var sharing = new SharedStageJudgements();
+            // The model's ops leave the judging its share of the cores.
+            using var modelThreads = LibTorchThreads.Limit(CoreShare.Model);
             var results = modes.Select(m =>
             {
                 progress.Step($"{ReportFormat.Mode(m)} run and judgement of {reference.Taps.Count} taps");

@@ -23,6 +23,9 @@ internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode m
     /// </summary>
     private static readonly int MaxPending = Math.Clamp(2 * Environment.ProcessorCount, 4, 8);
 
+    /// <summary>Where judgements run: <see cref="CoreShare.Judging"/> at a time, whatever else the thread pool runs.</summary>
+    private static readonly TaskScheduler Workers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, CoreShare.Judging).ConcurrentScheduler;
+
     private readonly SemaphoreSlim _slots = new(MaxPending, MaxPending);
     private readonly List<(string Name, Task<TapResult> Judgement)> _pending = [];
 
@@ -32,7 +35,7 @@ internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode m
         var shape = value.shape;
         var candidate = Copy(value);
         _slots.Wait();
-        var judgement = Task.Run(() =>
+        var judgement = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -45,7 +48,7 @@ internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode m
                 candidate.Return();
                 _slots.Release();
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Workers);
         _pending.Add((name, judgement));
     }
 
