@@ -11,30 +11,46 @@ namespace ClipTools.Verifier.Verification;
 /// <summary>
 /// Judges taps on worker threads while the model computes the next ones: <see cref="Submit"/> copies a tap's values
 /// (the module's tensor is only valid during its hook) and queues its judgement; <see cref="Complete"/> waits for all.
-/// At most <see cref="MaxPending"/> taps wait or are judged at a time, so memory stays bounded. Each judgement is the
-/// same computation whichever thread does it; an error is raised as the sequential judgement would have raised it:
-/// the one of the earliest tap.
+/// The copies waiting or being judged hold at most <see cref="MaxPendingBytes"/>, so memory stays bounded. Each
+/// judgement is the same computation whichever thread does it; an error is raised as the sequential judgement would
+/// have raised it: the one of the earliest tap.
 /// </summary>
-internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode mode, MappedFixture? mapped) : IDisposable
+/// <param name="maxPendingBytes">the budget (<see cref="MaxPendingBytes"/> unless a test sets a smaller one)</param>
+internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode mode, MappedFixture? mapped,
+    long maxPendingBytes = StreamedJudging.MaxPendingBytes) : IDisposable
 {
     /// <summary>
-    /// Twice the cores, at least four: the model runs on while a burst of large taps (a ResNet stem's) waits to be
-    /// judged, without holding many taps. One per core kept the model waiting (RN50 on 2 cores: ~6% more wall time).
+    /// How far the model may run ahead of the judging (a tap larger than this waits until nothing else is pending).
+    /// Judging a tap costs about what computing it does, but a ResNet's first stages make most of the values at once:
+    /// with only a few taps pending, the model waited for their judging instead of computing the rest of the model
+    /// meanwhile (RN50 on 2 cores: the chained image taps are 312 MB as float32).
     /// </summary>
-    private static readonly int MaxPending = Math.Clamp(2 * Environment.ProcessorCount, 4, 8);
+    public const long MaxPendingBytes = 256L << 20;
 
     /// <summary>Where judgements run: <see cref="CoreShare.Judging"/> at a time, whatever else the thread pool runs.</summary>
     private static readonly TaskScheduler Workers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, CoreShare.Judging).ConcurrentScheduler;
 
-    private readonly SemaphoreSlim _slots = new(MaxPending, MaxPending);
     private readonly List<(string Name, Task<TapResult> Judgement)> _pending = [];
+    private readonly object _gate = new();
+    private long _pendingBytes;
+    private int _pendingCount;
 
     /// <summary>Copies <paramref name="value"/> and judges it against the fixture's <c>tap.NAME</c> in the background.</summary>
     public void Submit(string name, string tower, Tensor value)
     {
         var shape = value.shape;
-        var candidate = Copy(value);
-        _slots.Wait();
+        var bytes = value.numel() * (value.dtype == ScalarType.Float32 ? sizeof(float) : sizeof(double));
+        Reserve(bytes);
+        PooledValues candidate;
+        try
+        {
+            candidate = Copy(value);
+        }
+        catch
+        {
+            Release(bytes);
+            throw;
+        }
         var judgement = Task.Factory.StartNew(() =>
         {
             try
@@ -46,10 +62,34 @@ internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode m
             finally
             {
                 candidate.Return();
-                _slots.Release();
+                Release(bytes);
             }
         }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Workers);
         _pending.Add((name, judgement));
+    }
+
+    /// <summary>Waits until <paramref name="bytes"/> more fit in the budget, or nothing is pending.</summary>
+    private void Reserve(long bytes)
+    {
+        lock (_gate)
+        {
+            while (_pendingCount > 0 && _pendingBytes + bytes > maxPendingBytes)
+            {
+                Monitor.Wait(_gate);
+            }
+            _pendingBytes += bytes;
+            _pendingCount++;
+        }
+    }
+
+    private void Release(long bytes)
+    {
+        lock (_gate)
+        {
+            _pendingBytes -= bytes;
+            _pendingCount--;
+            Monitor.PulseAll(_gate);
+        }
     }
 
     /// <summary>Every submitted tap's result, once all are judged; the earliest tap's error if any failed.</summary>
@@ -72,7 +112,6 @@ internal sealed class StreamedJudging(Fixture fixture, TapJudge judge, RunMode m
     public void Dispose()
     {
         WaitAll();
-        _slots.Dispose();
     }
 
     private void WaitAll()
