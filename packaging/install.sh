@@ -7,8 +7,9 @@
 #                  gcc); without one, or if the native build fails, clip-convert is published like clip-verify and
 #                  this script says so.
 #   clip-verify    framework-dependent and ReadyToRun (precompiled for this runtime; TorchSharp cannot be compiled
-#                  ahead of time), run with the dotnet found now (absolute path, so a later PATH without dotnet, or
-#                  with another one first, does not matter). Plain framework-dependent if ReadyToRun cannot be built.
+#                  ahead of time), without tiered compilation, run with the dotnet found now (absolute path, so a
+#                  later PATH without dotnet, or with another one first, does not matter). Plain framework-dependent if
+#                  ReadyToRun cannot be built.
 #   clip-dump      fixtures/dump_reference.py (copied with its reference/ package) run by PYTHON
 #                  (/usr/bin/python3: Debian's PyTorch), whatever python3 comes first on PATH
 # The .NET tools share one folder: they were built together against the same packages. The new tools are put
@@ -47,7 +48,10 @@ publish_framework_dependent() {  # PROJECT NAME ARGS...: ReadyToRun for this run
   "$dotnet_path" publish "$root/$project" -c "$config" -o "$new" --nologo -v q "$@"
 }
 
-publish_framework_dependent verifier/Verifier.csproj clip-verify
+# ReadyToRun code is final without tiered compilation, and what it lacks is compiled once, optimised: recompiling the
+# hot methods (~700 on an RN50 verification) cost ~0.3 s of CPU beside the judging, more than it gained in a run of
+# seconds (docs/benchmarks.md).
+publish_framework_dependent verifier/Verifier.csproj clip-verify -p:TieredCompilation=false
 convert_mode=native
 if ! sh "$root/packaging/publish_aot.sh" "$new/aot" "$dotnet_path" "$config"; then
   echo "install: clip-convert is installed framework-dependent instead: the same conversions, started by dotnet" >&2
