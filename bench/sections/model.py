@@ -4,8 +4,9 @@
     model.py --out OUT.md --cache DIR [--reps N] [--quick]
 
 Measured (each pair alternating, medians of N; wall time and peak RSS of the whole process from /usr/bin/time):
-- load: ClipModel.Load of RN50.dat (bench/ModelBench, timed inside the process once libtorch is loaded) against
-  torch.jit.load of RN50.pt (timed after `import torch`);
+- load: ClipModel.Load of RN50.dat (bench/ModelBench, published as packaging/install.sh publishes clip-verify:
+  ReadyToRun, no tiered compilation; timed inside the process once libtorch is loaded) against torch.jit.load of
+  RN50.pt (timed after `import torch`);
 - run, batch 1 and batch 8: `clip-verify run RN50.dat --inputs` against the PyTorch way (the archive loaded as
   the official CPU loader does, float32, encode_image, encode_text, logits, outputs written as safetensors);
 - verify: `clip-verify RN50.dat RN50.fixture.safetensors` (chained and isolated) against a batch-1 run; the fixture
@@ -50,6 +51,22 @@ def alternate(methods: Dict[str, List[str]], reps: int, inner: bool = False) -> 
         print(f"  rep {rep + 1}/{reps}: " + ", ".join(f"{n} {r[-1][0]:.2f} s {r[-1][1]:.0f} MiB" for n, r in runs.items()),
               flush=True)
     return {n: (statistics.median(x[0] for x in r), statistics.median(x[1] for x in r)) for n, r in runs.items()}
+
+
+def publish_like_clip_verify(project: str, out: str) -> str:
+    """Publishes project into out (replacing the build output copied there) as packaging/install.sh publishes
+    clip-verify; says how the timed binary was compiled."""
+    rid = subprocess.run(["sh", os.path.join(ROOT, "packaging/host_rid.sh")], capture_output=True, text=True, check=True).stdout.strip()
+    staging = out + ".publish"
+    result = subprocess.run(["dotnet", "publish", os.path.join(ROOT, project), "-c", "Release", "-r", rid, "--self-contained", "false",
+                             "-p:PublishReadyToRun=true", "-p:TieredCompilation=false", "-o", staging, "--nologo", "-v", "q"],
+                            capture_output=True, text=True, env=ENV)
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        return "the build output (the ReadyToRun publish failed here)"
+    shutil.rmtree(out)
+    os.rename(staging, out)
+    return f"ReadyToRun for {rid} without tiered compilation, as `make install` compiles clip-verify"
 
 
 def make_inputs(path: str, batch: int, resolution: int, context: int, vocab: int) -> None:
@@ -104,6 +121,9 @@ def main() -> int:
     tools = {name: os.path.join(scratch, name) for name in BUILT}
     for name, built in BUILT.items():
         shutil.copytree(os.path.join(ROOT, built), tools[name], symlinks=True)
+    # The load is timed in model-bench compiled as packaging/install.sh compiles clip-verify (ReadyToRun, no tiered
+    # compilation), so ClipModel.Load runs the code the installed clip-verify runs, not code the JIT compiles first.
+    modelbench_build = publish_like_clip_verify("bench/ModelBench/ModelBench.csproj", tools["modelbench"])
     # make bench passes the installed clip-verify (ReadyToRun, as a user runs it); alone, the section copies the build
     # output. Verify and the batch-1 run it is compared with are always the same binary.
     installed = os.environ.get("CLIPTOOLS_BENCH_VERIFY", "")
@@ -130,7 +150,7 @@ def main() -> int:
              f"{os.cpu_count()} CPUs, load average before the run {load_average()}; medians of {reps} alternating runs"
              + (" (quick mode: one run each, not a measurement)" if args.quick else "")
              + "; wall time and peak RSS of the whole process from `/usr/bin/time`. "
-             f"`clip-verify` (run and verify) is {verify_build}.", ""]
+             f"`clip-verify` (run and verify) is {verify_build}; `model-bench` (the load) is {modelbench_build}.", ""]
 
     print("load", flush=True)
     load = alternate({"TorchSharp": ["dotnet", os.path.join(tools["modelbench"], "model-bench.dll"), "load", dat],
