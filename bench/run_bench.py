@@ -5,7 +5,8 @@ installs them into CACHE/install first (clip-convert NativeAOT where this machin
 framework-dependent ReadyToRun; the report says which), and every clip-convert and clip-verify run below is that
 installation's. Checkpoints come from bench/make_checkpoints.py (random weights, released structure), cached
 outside the repository; this script asks it for the ones it needs. Each job's methods run alternately, REPS
-times; the tables give medians of wall time and of peak RSS (/usr/bin/time). Then the full-size seed table
+times; the tables give medians of wall time and of peak RSS (/usr/bin/time). The other RN50 conversions alternate
+with the .dat path (RN50.pt → .dat) too, and are compared with it as timed in their own job. Then the full-size seed table
 (bench/seed_table.py), then every section script bench/sections/*.py not named _*.py (each writes its own marked
 section; see run_sections). Writes docs/benchmarks.md (tables, scaling, plot, targets) and prints the same tables.
 
@@ -47,10 +48,16 @@ def copy_floor(source: str, like: str, out: str) -> List[str]:
     return ["sh", "-c", f'cat "{source}" > /dev/null && cp "{like}" "{out}"']
 
 
+DAT_PATH = ".dat path"
+
+
 class Job:
-    def __init__(self, label: str, source: str, out_ext: str, preset: str, pytorch: bool, pybridge: bool):
+    def __init__(self, label: str, source: str, out_ext: str, preset: str, pytorch: bool, pybridge: bool,
+                 dat_path: Optional[str] = None):
+        """dat_path: RN50.pt, converted to .dat alternately with this job's methods, which are then compared with it
+        in the same run (not with a time measured minutes earlier, when the disk may have been quicker or slower)."""
         self.label, self.source, self.out_ext, self.preset = label, source, out_ext, preset
-        self.pytorch, self.pybridge = pytorch, pybridge
+        self.pytorch, self.pybridge, self.dat_path = pytorch, pybridge, dat_path
         self.results: Dict[str, List[Tuple[float, float]]] = {}
 
     def median(self, method: str) -> Optional[Tuple[float, float]]:
@@ -73,17 +80,21 @@ def run_job(job: Job, reps: int, scratch: str, others: bool = True) -> None:
         methods["PyBridge"] = BRIDGE + ["pybridge", job.preset, job.source, out]
     if others:
         methods["copy floor"] = copy_floor(job.source, like, out)
+    dat_out = os.path.join(scratch, "dat-path.dat")
+    if job.dat_path and others:
+        methods[DAT_PATH] = CONVERT + [job.dat_path, dat_out]
     for rep in range(reps):
         for name, command in methods.items():
-            if os.path.exists(out):
-                os.remove(out)
+            for path in (out, dat_out):
+                if os.path.exists(path):
+                    os.remove(path)
             job.results.setdefault(name, []).append(timed(command)[:2])
             if rep == 0 and name == "PyTorch way":
                 same = subprocess.run(["cmp", "-s", out, like]).returncode == 0
                 job.results.setdefault("identical", []).append((1.0 if same else 0.0, 0.0))
         print(f"  {job.label} rep {rep + 1}/{reps}: " + ", ".join(
             f"{n} {job.results[n][-1][0]:.2f} s {job.results[n][-1][1]:.0f} MiB" for n in methods), flush=True)
-    for path in (out, like):
+    for path in (out, like, dat_out):
         if os.path.exists(path):
             os.remove(path)
 
@@ -235,10 +246,11 @@ def main() -> int:
         subprocess.run(CONVERT + [os.path.join(c, "RN50.pt"), pdparams], check=True, capture_output=True, env=ENV)
 
     jobs = [Job(f"{stem(m)}.pt → .dat", f"{c}/{stem(m)}.pt", ".dat", m, True, False) for m in conversion_models]
-    jobs.insert(1, Job("RN50.sd.pt → .dat", f"{c}/RN50.sd.pt", ".dat", "RN50", False, True))
-    jobs += [Job("RN50.pdparams → .dat", pdparams, ".dat", "RN50", False, False),
-             Job("RN50.pt → .pdparams", f"{c}/RN50.pt", ".pdparams", "RN50", False, False),
-             Job("RN50.pt → .safetensors", f"{c}/RN50.pt", ".safetensors", "RN50", False, False)]
+    rn50 = f"{c}/RN50.pt"
+    jobs.insert(1, Job("RN50.sd.pt → .dat", f"{c}/RN50.sd.pt", ".dat", "RN50", False, True, dat_path=rn50))
+    jobs += [Job("RN50.pdparams → .dat", pdparams, ".dat", "RN50", False, False, dat_path=rn50),
+             Job("RN50.pt → .pdparams", rn50, ".pdparams", "RN50", False, False, dat_path=rn50),
+             Job("RN50.pt → .safetensors", rn50, ".safetensors", "RN50", False, False, dat_path=rn50)]
     jobs = [j for j in jobs if os.path.exists(j.source)]
     scaling_jobs = [Job(f"{stem(m)}.pt → .dat", f"{c}/{stem(m)}.pt", ".dat", m, False, False) for m in scaling_models]
     scaling_jobs = [j for j in scaling_jobs if os.path.exists(j.source)]
@@ -282,12 +294,14 @@ def main() -> int:
     base = next((j for j in jobs if j.label == "RN50.pt → .dat"), None)
     others = []
     if base and base.median("clip-convert"):
-        lines += ["", "Other RN50 conversions against the `.dat` path's time:", ""]
+        lines += ["", "Other RN50 conversions against the `.dat` path's time (RN50.pt → .dat, converted alternately with "
+                  "each of them in the same job):", ""]
         for job in jobs:
             if job.label.startswith("RN50") and job is not base and job.median("clip-convert"):
                 m = job.median("clip-convert")
-                others.append((job.label, m[0] / base.median("clip-convert")[0], m[1]))
-                lines.append(f"- {job.label}: {others[-1][1]:.2f}x, {m[1]:.0f} MiB")
+                dat = job.median(DAT_PATH) or base.median("clip-convert")
+                others.append((job.label, m[0] / dat[0], m[1]))
+                lines.append(f"- {job.label}: {m[0]:.2f} s against {dat[0]:.2f} s, {others[-1][1]:.2f}x, {m[1]:.0f} MiB")
 
     # Targets of issue 14, checked against this run.
     def target(text: str, value: str, holds: bool) -> str:
