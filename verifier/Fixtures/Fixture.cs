@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -173,7 +174,7 @@ public sealed class Fixture : IDisposable
                     entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
                     break;
                 case DType.Float32 when entry.Bytes.HasRanges:
-                    ReadFloat32Chunks(entry.Bytes, destination);
+                    ReadInChunks<float, double>(entry.Bytes, destination, Float32ChunkElements, FloatWidening.Widen);
                     break;
                 case DType.Float32:
                     var upperHalf = MemoryMarshal.Cast<double, float>(destination)[destination.Length..];
@@ -191,24 +192,32 @@ public sealed class Fixture : IDisposable
     }
 
     // 16 K floats (64 KiB): the chunk read stays in cache while it is widened.
-    private const int ChunkElements = 16 * 1024;
+    private const int Float32ChunkElements = 16 * 1024;
 
-    private static void ReadFloat32Chunks(TensorBytes bytes, Span<double> destination)
+    // 4 K doubles (32 KiB): the chunk read stays in the first-level cache while it is rounded.
+    private const int Float64ChunkElements = 4 * 1024;
+
+    private delegate void ChunkConversion<TFrom, TTo>(ReadOnlySpan<TFrom> from, Span<TTo> to);
+
+    /// <summary>A tensor read <paramref name="chunkElements"/> values at a time, each chunk converted into
+    /// <paramref name="destination"/> while it is in cache.</summary>
+    private static void ReadInChunks<TFrom, TTo>(TensorBytes bytes, Span<TTo> destination, int chunkElements,
+        ChunkConversion<TFrom, TTo> convert) where TFrom : unmanaged where TTo : unmanaged
     {
-        var chunk = ArrayPool<float>.Shared.Rent(Math.Min(ChunkElements, destination.Length));
+        var chunk = ArrayPool<TFrom>.Shared.Rent(Math.Min(chunkElements, destination.Length));
         try
         {
-            for (var at = 0; at < destination.Length; at += ChunkElements)
+            for (var at = 0; at < destination.Length; at += chunkElements)
             {
-                var n = Math.Min(ChunkElements, destination.Length - at);
-                var floats = chunk.AsSpan(0, n);
-                bytes.CopyRange((long)at * sizeof(float), MemoryMarshal.AsBytes(floats));
-                FloatWidening.Widen(floats, destination.Slice(at, n));
+                var n = Math.Min(chunkElements, destination.Length - at);
+                var part = chunk.AsSpan(0, n);
+                bytes.CopyRange((long)at * Unsafe.SizeOf<TFrom>(), MemoryMarshal.AsBytes(part));
+                convert(part, destination.Slice(at, n));
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(chunk);
+            ArrayPool<TFrom>.Shared.Return(chunk);
         }
     }
 
@@ -234,7 +243,7 @@ public sealed class Fixture : IDisposable
                 }
                 else
                 {
-                    ReadFloat64Chunks(entry.Bytes, destination);
+                    ReadInChunks<double, float>(entry.Bytes, destination, Float64ChunkElements, Round);
                 }
             }
             catch (CheckpointFormatException e)
@@ -253,28 +262,6 @@ public sealed class Fixture : IDisposable
         finally
         {
             ArrayPool<double>.Shared.Return(all);
-        }
-    }
-
-    // 4 K doubles (32 KiB): the chunk read stays in the first-level cache while it is rounded.
-    private const int Float64ChunkElements = 4 * 1024;
-
-    private static void ReadFloat64Chunks(TensorBytes bytes, Span<float> destination)
-    {
-        var chunk = ArrayPool<double>.Shared.Rent(Math.Min(Float64ChunkElements, destination.Length));
-        try
-        {
-            for (var at = 0; at < destination.Length; at += Float64ChunkElements)
-            {
-                var n = Math.Min(Float64ChunkElements, destination.Length - at);
-                var doubles = chunk.AsSpan(0, n);
-                bytes.CopyRange((long)at * sizeof(double), MemoryMarshal.AsBytes(doubles));
-                Round(doubles, destination.Slice(at, n));
-            }
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(chunk);
         }
     }
 
