@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json.Nodes;
 using ClipTools.Testing;
 using ClipTools.Verifier.Fixtures;
@@ -89,10 +87,7 @@ public sealed class FixtureBaselineTests : IDisposable
     /// <summary>Rewrites a fixture as version 1 wrote it: no fp32iso.* tensors, no manifest noise, version 1.</summary>
     private static void WriteAsVersion1(string source, string destination)
     {
-        var bytes = File.ReadAllBytes(source);
-        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, headerLength))!.AsObject();
-        var dataStart = 8 + headerLength;
+        var (header, bytes) = RawSafetensors.Read(source);
         var manifest = JsonNode.Parse(header["__metadata__"]!["manifest"]!.GetValue<string>())!.AsObject();
         manifest.Remove("noise");
         manifest["version"] = 1;
@@ -104,24 +99,16 @@ public sealed class FixtureBaselineTests : IDisposable
             {
                 continue;
             }
-            var offsets = node!["data_offsets"]!.AsArray();
-            var (begin, end) = (offsets[0]!.GetValue<long>(), offsets[1]!.GetValue<long>());
+            var (begin, end) = RawSafetensors.Offsets(node!);
             var start = data.Length;
-            data.Write(bytes, (int)(dataStart + begin), (int)(end - begin));
+            data.Write(bytes, begin, end - begin);
             newHeader[name] = new JsonObject
             {
-                ["dtype"] = node["dtype"]!.GetValue<string>(),
+                ["dtype"] = node!["dtype"]!.GetValue<string>(),
                 ["shape"] = node["shape"]!.DeepClone(),
                 ["data_offsets"] = new JsonArray(start, data.Length),
             };
         }
-        var text = Encoding.UTF8.GetBytes(newHeader.ToJsonString());
-        using var output = File.Create(destination);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)text.Length);
-        output.Write(length);
-        output.Write(text);
-        data.Position = 0;
-        data.CopyTo(output);
+        RawSafetensors.Write(destination, newHeader, data.ToArray());
     }
 }

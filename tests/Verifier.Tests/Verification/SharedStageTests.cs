@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json.Nodes;
 using ClipTools.Model;
 using ClipTools.Testing;
@@ -106,26 +104,15 @@ public sealed class SharedStageTests : IDisposable
     /// its isolated baseline (<c>fp32iso.</c>): the same values under the name a stage of its own would have.</summary>
     private static void AddIsolatedBaseline(string source, string destination, string tensor)
     {
-        var bytes = File.ReadAllBytes(source);
-        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, headerLength))!.AsObject();
-        var data = bytes.AsSpan(8 + headerLength);
+        var (header, data) = RawSafetensors.Read(source);
         var chained = header[$"fp32.{tensor}"]!;
-        var offsets = chained["data_offsets"]!.AsArray();
-        var (begin, end) = (offsets[0]!.GetValue<long>(), offsets[1]!.GetValue<long>());
+        var (begin, end) = RawSafetensors.Offsets(chained);
         header[Fixture.IsolatedPrefix + tensor] = new JsonObject
         {
             ["dtype"] = chained["dtype"]!.GetValue<string>(),
             ["shape"] = chained["shape"]!.DeepClone(),
             ["data_offsets"] = new JsonArray(data.Length, data.Length + (end - begin)),
         };
-        var text = Encoding.UTF8.GetBytes(header.ToJsonString());
-        using var output = File.Create(destination);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)text.Length);
-        output.Write(length);
-        output.Write(text);
-        output.Write(data);
-        output.Write(data.Slice((int)begin, (int)(end - begin)));
+        RawSafetensors.Write(destination, header, data, data.AsMemory(begin, end - begin));
     }
 }
