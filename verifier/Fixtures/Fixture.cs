@@ -233,35 +233,38 @@ public sealed class Fixture : IDisposable
         {
             throw new ArgumentException($"'{tensor}' has {entry.ElementCount} elements, the destination {destination.Length}");
         }
-        if (entry.DType == DType.Float64 && entry.Bytes.HasRanges || entry.DType == DType.Float32)
+        if (entry.DType == DType.Float64 && !entry.Bytes.HasRanges)
         {
+            // A deflated entry comes whole: read whole, then rounded.
+            var all = ArrayPool<double>.Shared.Rent(destination.Length);
             try
             {
-                if (entry.DType == DType.Float32)
-                {
-                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
-                }
-                else
-                {
-                    ReadInChunks<double, float>(entry.Bytes, destination, Float64ChunkElements, Round);
-                }
+                ReadDoubles(tensor, all.AsSpan(0, destination.Length));
+                Round(all.AsSpan(0, destination.Length), destination);
             }
-            catch (CheckpointFormatException e)
+            finally
             {
-                throw FixtureFormatException.From(_path, e);
+                ArrayPool<double>.Shared.Return(all);
             }
             return;
         }
-        // A deflated float64 entry comes whole: widened whole, then rounded.
-        var all = ArrayPool<double>.Shared.Rent(destination.Length);
         try
         {
-            ReadDoubles(tensor, all.AsSpan(0, destination.Length));
-            Round(all.AsSpan(0, destination.Length), destination);
+            switch (entry.DType)
+            {
+                case DType.Float64:
+                    ReadInChunks<double, float>(entry.Bytes, destination, Float64ChunkElements, Round);
+                    break;
+                case DType.Float32:
+                    entry.Bytes.CopyTo(MemoryMarshal.AsBytes(destination));
+                    break;
+                default:
+                    throw new FixtureFormatException(_path, $"'{tensor}' is {entry.DType.Name()}, not a float tensor");
+            }
         }
-        finally
+        catch (CheckpointFormatException e)
         {
-            ArrayPool<double>.Shared.Return(all);
+            throw FixtureFormatException.From(_path, e);
         }
     }
 
