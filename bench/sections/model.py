@@ -31,7 +31,9 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures"))
 from timing import ENV, timed  # noqa: E402
+from reference.fixture_file import read_manifest  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PYTHON = "/usr/bin/python3"
@@ -187,7 +189,7 @@ def main() -> int:
               f"| peak RSS | {cv[1]:.0f} MiB | {b1[1]:.0f} MiB | |", ""]
     lines += ["Targets (issue 14): loading no slower than `jit.load`; `run`'s peak RSS at most 1.2x PyTorch's; "
               "`clip-verify` at most 2.5x a batch-1 `run` and at most 2 GB peak RSS.",
-              f"The fixture: {os.path.getsize(fixture) / 1e9:.2f} GB, {fixture_taps(fixture)} taps, standard inputs (2 images, 3 texts). {dump_note}",
+              f"The fixture: {os.path.getsize(fixture) / 1e9:.2f} GB, {len(read_manifest(fixture)['taps'])} taps, standard inputs (2 images, 3 texts). {dump_note}",
               "", "Commands: `model-bench load RN50.dat` (bench/ModelBench), `pytorch_way.py load RN50.pt`, "
               "`clip-verify run RN50.dat --inputs inputsN.npz --out O`, `bench/sections/_model_torch_run.py RN50.pt inputsN.npz O`, "
               "`clip-verify RN50.dat RN50.fixture.safetensors -q`."]
@@ -195,15 +197,6 @@ def main() -> int:
     print("\n".join(lines))
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
-
-
-def fixture_taps(path: str) -> int:
-    import json
-    import struct
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
-    return len(json.loads(header["__metadata__"]["manifest"])["taps"])
 
 
 if __name__ == "__main__":
